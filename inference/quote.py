@@ -6,7 +6,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 QUOTE_TYPES = ("direct", "indirect", "mixed")
-SPEAKER_ROLES = ("company", "employee", "official", "expert", "advocate", "media", "public", "other")
+SPEAKER_ROLES = (
+    "company", "employee", "official", "expert", "advocate", "media", "public", "other",
+)
 
 
 @dataclass

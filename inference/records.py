@@ -184,7 +184,9 @@ def read_source(source: str | Path, input_format: str | None = None) -> Iterator
     yield from _parse_bytes(stem, data, fmt)
 
 
-def read_sources(sources: Iterable[str | Path], input_format: str | None = None) -> Iterator[Record]:
+def read_sources(
+    sources: Iterable[str | Path], input_format: str | None = None
+) -> Iterator[Record]:
     """Records from several sources, in order."""
     for source in sources:
         yield from read_source(source, input_format)

@@ -22,7 +22,7 @@ _EXPORTS = {
     "QuoteExtractor": "newsstance.inference.extraction",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = ["Quote", "QuoteExtractor", "__version__", "extract_quotes"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsstance.inference.extraction import QuoteExtractor, extract_quotes
