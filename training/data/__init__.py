@@ -1,0 +1,1 @@
+"""Training data: loaders for every labelled set into one example schema."""
