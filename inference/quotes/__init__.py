@@ -1,0 +1,1 @@
+"""Pieces of rule-based quote extraction: quotation marks, cue lexicons, speakers, roles."""

@@ -1,0 +1,296 @@
+"""Turn quotation-mark spans and parsed attributions of one article into :class:`Quote` records.
+
+Direct quotes take the nearest attribution in their sentence (outside the quote), else a colon
+intro just before them, else the speaker of the quote they continue (multi-paragraph quotes, a
+quote split by its attribution). A short quoted fragment inside an attribution's reported clause
+makes that clause a ``mixed`` quote; short quoted phrases with no attribution (scare quotes,
+titles) are dropped. Attributions not used by a direct quote give ``indirect`` quotes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from newsstance.inference.quote import Quote
+from newsstance.inference.quotes.attribution import Attribution, find_attributions
+from newsstance.inference.quotes.cues import PRONOUNS, TITLE_WORDS
+from newsstance.inference.quotes.marks import QuoteSpan, find_quote_spans
+from newsstance.inference.quotes.roles import classify_role
+from newsstance.inference.quotes.speakers import (
+    ORG_NOUNS,
+    Mention,
+    build_mention,
+    descriptor_of,
+    organization_of,
+)
+
+SHORT_QUOTE_WORDS = 4
+MIXED_COVERAGE = 0.6
+INHERIT_DISTANCE = 600
+_QUOTE_CHARS = re.compile(r"[\"“”„«»]")
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?,]\W*$")
+
+
+@dataclass
+class SentInfo:
+    start: int
+    end: int
+    sent: Span
+    offset: int
+    attributions: list[Attribution] = field(default_factory=list)
+
+
+@dataclass
+class _Named:
+    """What is known about a named speaker: organisation and descriptors."""
+
+    organization: str | None = None
+    descriptor: str = ""
+    entity: str | None = None
+
+
+class ArticleState:
+    """Entities and speakers of one article, for resolving pronouns and short names."""
+
+    def __init__(self, text: str, docs: list[tuple[int, Doc]]) -> None:
+        self.text = text
+        self.people: list[tuple[int, str]] = []  # (position, name) of PERSON entities
+        self.subjects: list[tuple[int, str]] = []  # PERSON entities used as subjects
+        self.orgs: list[tuple[int, str]] = []
+        self.known: dict[str, _Named] = {}
+        self.speakers: list[tuple[int, Mention]] = []
+        for offset, doc in docs:
+            for ent in doc.ents:
+                pos = offset + ent.start_char
+                if ent.label_ == "PERSON":
+                    self.people.append((pos, ent.text))
+                    if ent.root.dep_ in ("nsubj", "nsubjpass"):
+                        self.subjects.append((pos, ent.text))
+                    named = self.known.setdefault(ent.text.lower(), _Named(entity="PERSON"))
+                    desc = descriptor_of(ent.root)
+                    left = doc[max(ent.root.left_edge.i, ent.start - 6):ent.start].text
+                    named.descriptor += f" {desc} {left}"
+                    org = organization_of(ent.root, list(ent))
+                    if org and not named.organization:
+                        named.organization = org
+                elif ent.label_ == "ORG":
+                    self.orgs.append((pos, ent.text))
+
+    def full_name(self, name: str) -> str:
+        """The longest PERSON name in the article ending with ``name`` ("Clinton" ->
+        "Hillary Clinton")."""
+        parts = name.split()
+        best = name
+        for _, other in self.people:
+            o = other.split()
+            if len(o) > len(parts) and o[-len(parts):] == parts and len(other) > len(best):
+                best = other
+        return best
+
+    def _nearest(self, items: list[tuple[int, str]], pos: int) -> tuple[int, str] | None:
+        i = bisect.bisect_left(items, (pos, ""))
+        return items[i - 1] if i > 0 else None
+
+    def resolve(self, mention: Mention) -> None:
+        """Fill ``name``/``organization`` of pronoun, short-name and 'the company' mentions."""
+        low = mention.text.lower()
+        if mention.kind == "person" and mention.name:
+            mention.name = self.full_name(mention.name)
+        elif mention.kind == "pronoun" and mention.name is None:
+            need = PRONOUNS.get(mention.pronoun or "", "person")
+            cands: list[tuple[int, str]] = []
+            for pos, prev in reversed(self.speakers):
+                if prev.name and (prev.kind == "person" if need == "person" else
+                                  prev.kind in ("org", "group")):
+                    cands.append((pos, prev.name))
+                    break
+            near = self._nearest(self.subjects if need == "person" else self.orgs, mention.start)
+            if near:
+                cands.append(near)
+            if cands:
+                mention.name = max(cands)[1]
+                if need == "person":
+                    mention.name = self.full_name(mention.name)
+        elif mention.kind == "org" and low.split()[-1] in ORG_NOUNS and low.startswith("the "):
+            near = self._nearest(self.orgs, mention.start)
+            if near:
+                mention.name = near[1]
+                mention.organization = mention.organization or near[1]
+        if mention.name:
+            for prev_pos, prev in reversed(self.speakers):
+                if prev.name == mention.name and prev_pos < mention.start:
+                    mention.organization = mention.organization or prev.organization
+                    break
+            named = self.known.get(mention.name.lower())
+            if named:
+                mention.organization = mention.organization or named.organization
+                mention.descriptor += " " + named.descriptor
+
+    def role(self, mention: Mention) -> str:
+        return classify_role(mention.text if mention.kind != "pronoun" else (mention.name or ""),
+                             mention.descriptor, mention.organization, mention.entity)
+
+
+def _sent_infos(docs: list[tuple[int, Doc]]) -> list[SentInfo]:
+    infos = []
+    for offset, doc in docs:
+        for sent in doc.sents:
+            info = SentInfo(offset + sent.start_char, offset + sent.end_char, sent, offset)
+            info.attributions = find_attributions(sent, offset)
+            infos.append(info)
+    return infos
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return min(a[1], b[1]) > max(a[0], b[0])
+
+
+def _is_title(text: str, q: QuoteSpan) -> bool:
+    before = _WORD.findall(text[max(0, q.start - 30):q.start].lower())
+    return bool(before) and before[-1] in TITLE_WORDS
+
+
+def _abs(tok, offset: int) -> int:
+    return offset + tok.idx
+
+
+def build_quotes(text: str, docs: list[tuple[int, Doc]]) -> list[Quote]:
+    """All quotes of an article from its parsed chunks ``(offset, doc)``."""
+    state = ArticleState(text, docs)
+    infos = _sent_infos(docs)
+    starts = [i.start for i in infos]
+    paragraph_of = _paragraph_index(text)
+    found: list[tuple[int, int, str, Attribution | None, Mention | None]] = []
+    used: dict[int, tuple[int, int]] = {}  # id(attribution) -> mixed span already emitted
+    prev: tuple[int, Mention | None] | None = None  # (end of previous direct quote, speaker)
+    chain: list[int] = []  # indexes in ``found`` of the open multi-paragraph quote so far
+
+    for q in find_quote_spans(text):
+        qspan = (q.start, q.end)
+        n_words = len(_WORD.findall(text[q.start:q.end]))
+        lo = max(0, bisect.bisect_right(starts, q.start) - 1)
+        sents = []
+        for info in infos[lo:]:
+            if info.start > q.end + 1:
+                break
+            if info.end >= q.start - 1:
+                sents.append(info)
+        para = paragraph_of(q.start)
+        best: Attribution | None = None
+        best_off = 0
+        best_dist = 10 ** 9
+        for info in sents:
+            for att in info.attributions:
+                cue = _abs(att.cue, info.offset)
+                if q.start <= cue < q.end or paragraph_of(cue) != para:
+                    continue
+                if att.speaker is not None and q.start <= _abs(att.speaker, info.offset) < q.end:
+                    continue
+                if att.speaker is None and att.kind != "according":
+                    continue
+                dist = q.start - cue if cue < q.start else cue - q.end
+                dist += 200 * att.weak
+                if dist < best_dist:
+                    best, best_off, best_dist = att, info.offset, dist
+        if best is None and sents:
+            # "X said:" ending the sentence (or paragraph) just before the quote
+            k = infos.index(sents[0])
+            for info in infos[max(0, k - 1):k + 1]:
+                for att in info.attributions:
+                    if att.kind == "intro" and att.speaker is not None \
+                            and _abs(att.cue, info.offset) < q.start:
+                        best, best_off = att, info.offset
+        short = n_words < SHORT_QUOTE_WORDS and not _SENTENCE_END.search(text[q.start:q.end])
+        if short and (_is_title(text, q) or best is None):
+            continue
+        mention = None
+        start, end, qtype = q.start, q.end, "direct"
+        if best is not None:
+            if best.speaker is not None:
+                mention = build_mention(best.speaker, best_off)
+                state.resolve(mention)
+            content = [c for c in best.content if _overlaps(c, qspan)]
+            if content:
+                c_start, c_end = content[0]
+                if (q.end - q.start) < MIXED_COVERAGE * (c_end - c_start) and \
+                        _QUOTE_CHARS.search(text[c_start:c_end]):
+                    if id(best) in used:
+                        continue
+                    used[id(best)] = (c_start, c_end)
+                    start, end, qtype = c_start, c_end, "mixed"
+            if qtype == "direct":
+                used.setdefault(id(best), qspan)
+        elif prev is not None and (q.continued or q.start - prev[0] < INHERIT_DISTANCE) \
+                and paragraph_of(q.start) - paragraph_of(prev[0]) <= 1:
+            mention = prev[1]
+        elif short:
+            continue
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        while start < end and text[start].isspace():
+            start += 1
+        if end <= start:
+            continue
+        found.append((start, end, qtype, best, mention))
+        if q.continued and mention is not None:
+            # the speaker named in a later paragraph of a multi-paragraph quote spoke them all
+            for k in chain:
+                if found[k][4] is None:
+                    found[k] = (*found[k][:4], mention)
+        if q.continues:
+            chain = [*chain, len(found) - 1] if q.continued else [len(found) - 1]
+        else:
+            chain = []
+        if mention is not None:
+            state.speakers.append((mention.start, mention))
+        prev = (q.end, mention)
+
+    direct_spans = [(s, e) for s, e, _, _, _ in found]
+    for info in infos:
+        for att in info.attributions:
+            if id(att) in used or att.kind == "intro" or not att.content:
+                continue
+            if att.speaker is None and att.kind != "according":
+                continue
+            mention = None
+            if att.speaker is not None:
+                mention = build_mention(att.speaker, info.offset)
+                state.resolve(mention)
+            for c in att.content:
+                if any(_overlaps(c, d) for d in direct_spans):
+                    continue
+                qtype = "mixed" if _QUOTE_CHARS.search(text[c[0]:c[1]]) else "indirect"
+                found.append((c[0], c[1], qtype, att, mention))
+            if mention is not None:
+                state.speakers.append((mention.start, mention))
+                state.speakers.sort(key=lambda t: t[0])
+
+    quotes: list[Quote] = []
+    seen: set[tuple[int, int]] = set()
+    for start, end, qtype, _att, mention in sorted(found, key=lambda t: (t[0], t[1])):
+        if (start, end) in seen:
+            continue
+        seen.add((start, end))
+        quote = Quote(text=text[start:end], start=start, end=end, type=qtype)
+        if mention is not None:
+            quote.speaker = text[mention.start:mention.end]
+            quote.speaker_start, quote.speaker_end = mention.start, mention.end
+            quote.speaker_name = mention.name or quote.speaker
+            quote.organization = mention.organization
+            quote.speaker_role = state.role(mention)
+        quotes.append(quote)
+    return quotes
+
+
+def _paragraph_index(text: str):
+    breaks = [m.start() for m in re.finditer(r"\n\s*", text)]
+
+    def index(pos: int) -> int:
+        return bisect.bisect_right(breaks, pos - 1) if pos else 0
+
+    return index

@@ -1,0 +1,151 @@
+"""Speaker mentions from the parse: mention span, resolved name, organisation, descriptors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from newsstance.inference.quotes.cues import PRONOUNS
+
+#: Children left out of a speaker mention (they are used for the organisation and role instead).
+_CUT_DEPS = frozenset({"relcl", "appos", "advcl", "punct", "cc", "parataxis", "ccomp"})
+_MAX_MENTION = 14
+#: Nouns whose definite mention ("the company") refers back to the last organisation named.
+ORG_NOUNS = frozenset(["company", "firm", "group", "organization", "organisation", "agency", "ministry", "department", "campaign", "government", "administration", "network", "newspaper", "paper", "outlet", "union", "bank", "party", "committee", "team"])
+_TITLE_LEFT = frozenset({"compound", "amod", "nmod", "det", "poss", "case"})
+
+
+@dataclass
+class Mention:
+    """A speaker mention: absolute char span, text, resolved name, organisation, role hints."""
+
+    start: int
+    end: int
+    text: str
+    name: str | None = None
+    organization: str | None = None
+    descriptor: str = ""
+    entity: str | None = None
+    kind: str = "other"  # person, org, group, pronoun, other
+    pronoun: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def mention_tokens(head: Token) -> list[Token]:
+    """The contiguous noun phrase around ``head`` without relative clauses and appositions."""
+    keep: set[int] = set()
+    stack = [head]
+    while stack:
+        tok = stack.pop()
+        keep.add(tok.i)
+        for child in tok.children:
+            if child.dep_ not in _CUT_DEPS or (child.dep_ == "punct" and child.i < head.i
+                                               and child.text in ".'’"):
+                stack.append(child)
+    if len(keep) > _MAX_MENTION:
+        keep = {head.i} | {c.i for c in head.lefts if c.dep_ in _TITLE_LEFT}
+        keep |= {t.i for c in head.lefts if c.dep_ in _TITLE_LEFT for t in c.subtree}
+    doc = head.doc
+    lo = hi = head.i
+    while lo - 1 in keep:
+        lo -= 1
+    while hi + 1 in keep:
+        hi += 1
+    while lo < hi and (doc[lo].is_punct or doc[lo].is_space):
+        lo += 1
+    while hi > lo and (doc[hi].is_punct and doc[hi].text != "." or doc[hi].is_space):
+        hi -= 1
+    return list(doc[lo:hi + 1])
+
+
+def _entity_in(tokens: list[Token], labels: tuple[str, ...]) -> Span | None:
+    if not tokens:
+        return None
+    first, last = tokens[0].i, tokens[-1].i
+    for ent in tokens[0].doc.ents:
+        if ent.label_ in labels and ent.start >= first and ent.end - 1 <= last:
+            return ent
+    return None
+
+
+def _propn_name(tokens: list[Token], head: Token) -> str | None:
+    """Proper-noun run ending at the head ("Sen. Ted Cruz" -> "Ted Cruz")."""
+    if head.pos_ != "PROPN":
+        return None
+    run = [head]
+    i = head.i - 1
+    doc = head.doc
+    while i >= tokens[0].i and doc[i].pos_ == "PROPN" and doc[i].dep_ in ("compound", "nmod") \
+            and not doc[i].text.endswith("."):
+        run.insert(0, doc[i])
+        i -= 1
+    return " ".join(t.text for t in run)
+
+
+def descriptor_of(head: Token) -> str:
+    """Words describing the speaker: appositions, titles before the name, 'for/of/at' phrases."""
+    parts: list[str] = []
+    for child in head.children:
+        if child.dep_ == "appos" or (child.dep_ == "prep" and child.lower_ in ("for", "of", "at",
+                                                                                "with", "from")) or child.dep_ in ("compound", "amod", "nmod", "poss") and child.i < head.i:
+            parts.append(child.doc[child.left_edge.i:child.right_edge.i + 1].text)
+    if head.dep_ == "appos":
+        parts.append(head.head.text)
+    return " ".join(parts)
+
+
+def organization_of(head: Token, tokens: list[Token]) -> str | None:
+    """An ORG named in the mention, its possessor, apposition or 'for/of/at' phrase."""
+    ent = _entity_in(tokens, ("ORG",))
+    if ent is not None:
+        return ent.text
+    for child in head.children:
+        if child.dep_ in ("appos", "prep", "poss", "compound", "nmod"):
+            sub = list(child.subtree)
+            ent = _entity_in(sub, ("ORG",))
+            if ent is not None:
+                return ent.text
+    return None
+
+
+def build_mention(head: Token, offset: int) -> Mention:
+    """The speaker mention headed by ``head`` (``offset``: the chunk's position in the article)."""
+    tokens = mention_tokens(head)
+    doc = head.doc
+    start = offset + tokens[0].idx
+    end = offset + tokens[-1].idx + len(tokens[-1].text)
+    text = doc.text[tokens[0].idx:tokens[-1].idx + len(tokens[-1].text)]
+    mention = Mention(start, end, text, descriptor=descriptor_of(head))
+    low = head.lower_
+    if len(tokens) == 1 and low in PRONOUNS:
+        mention.kind = "pronoun"
+        mention.pronoun = low
+        if PRONOUNS[low] == "rel" and head.head.dep_ == "relcl":
+            antecedent = head.head.head
+            inner = build_mention(antecedent, offset)
+            mention.name = inner.name
+            mention.organization = inner.organization
+            mention.descriptor = inner.descriptor
+            mention.entity = inner.entity
+            mention.extra["antecedent_kind"] = inner.kind
+        return mention
+    person = _entity_in(tokens, ("PERSON",))
+    org = organization_of(head, tokens)
+    if person is not None and person.root.i == head.i or (person is None and head.pos_ == "PROPN"
+                                                          and head.ent_type_ in ("", "PERSON")):
+        mention.kind = "person"
+        mention.entity = "PERSON"
+        mention.name = person.text if person is not None else _propn_name(tokens, head)
+    elif head.ent_type_ in ("ORG", "NORP", "GPE"):
+        mention.kind = "org"
+        mention.entity = head.ent_type_
+        ent = _entity_in(tokens, (head.ent_type_,))
+        mention.name = ent.text if ent is not None else text
+        if head.ent_type_ == "ORG":
+            org = org or mention.name
+    else:
+        mention.kind = "org" if low in ORG_NOUNS else "group"
+        mention.name = text
+    mention.organization = org
+    return mention
