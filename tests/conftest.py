@@ -1,0 +1,46 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+# --- transformer model fixtures (owner: model/training) -------------------------------------
+# A tiny random BERT (hidden 32, 2 layers, 2 heads) with a small WordPiece vocabulary, written to
+# a tmp dir once per session: no download. Used by tests/test_encoding.py, tests/test_modeling.py
+# and tests/test_train_*.py.
+
+TINY_WORDS = (
+    "the a an of to and in on for with over it is was be said says will would not no we i you "
+    "they he she company employee employees contract plan ice microsoft apple support supports "
+    "great good love welcome proud oppose opposes terrible bad hate quit leaving leave consider "
+    "seriously reported according statement market shares rose fell profit loss target "
+    "spokesman official expert public jane doe john smith news policy decision"
+).split()
+
+
+def _tiny_vocab() -> list[str]:
+    chars = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("0123456789")
+    punct = list(".,;:!?'\"()[]«»-/&%$")
+    return (["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars + punct
+            + [f"##{c}" for c in chars] + list(TINY_WORDS))
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Path of a tiny random BERT model + tokenizer directory (AutoModel/AutoTokenizer-loadable)."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    path = tmp_path_factory.mktemp("tiny_bert")
+    vocab_file = path / "vocab.txt"
+    vocab_file.write_text("\n".join(dict.fromkeys(_tiny_vocab())) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast.from_pretrained(path, do_lower_case=True)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = BertModel(config)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+# --- end of transformer model fixtures --------------------------------------------------------

@@ -1,0 +1,152 @@
+"""Model directory save/load and the QuoteClassifier interface (tiny random BERT)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from newsstance.inference.classifier import QuoteClassifier
+from newsstance.inference.encoding import EncodingSettings
+from newsstance.inference.modeling import (
+    DEFAULT_TASK_LABELS,
+    ModelLoadError,
+    MultiTaskQuoteModel,
+    load_model_dir,
+    save_model_dir,
+)
+
+EXAMPLES = [
+    {"target": "the plan", "text": "Jane Doe said: we support the plan.", "quote_start": 15,
+     "quote_end": 35, "speaker": "Jane Doe", "speaker_role": "employee"},
+    {"text": "Shares fell."},
+    {"target": "the contract", "text": " ".join(["the company said profit rose"] * 60)},
+]
+SETTINGS = EncodingSettings(max_length=32, stride=8, context_chars=100)
+
+
+def _build(tiny_bert_dir, task_labels=DEFAULT_TASK_LABELS):
+    from transformers import AutoModel, AutoTokenizer
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1)
+        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), task_labels)
+    return model, AutoTokenizer.from_pretrained(tiny_bert_dir)
+
+
+@pytest.fixture()
+def model_dir(tiny_bert_dir, tmp_path):
+    model, tokenizer = _build(tiny_bert_dir)
+    sha = save_model_dir(model, tokenizer, tmp_path / "model", SETTINGS)
+    (tmp_path / "model" / "newsstance.json").write_text(json.dumps({"weights_sha256": sha}))
+    return tmp_path / "model"
+
+
+def test_model_dir_layout_and_config(model_dir):
+    names = {p.name for p in model_dir.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer_config.json"} <= names
+    assert not any(n.endswith((".bin", ".pt", ".pkl")) for n in names)
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["id2label"] == {"0": "favor", "1": "against", "2": "neutral"}
+    assert config["label2id"] == {"favor": 0, "against": 1, "neutral": 2}
+    assert config["newsstance"]["task_labels"] == DEFAULT_TASK_LABELS
+    assert config["newsstance"]["encoding"]["max_length"] == 32
+    assert config["newsstance"]["encoding"]["quote_markers"] == ["«", "»"]
+
+
+def test_round_trip_gives_the_same_predictions(tiny_bert_dir, model_dir):
+    model, tokenizer = _build(tiny_bert_dir)
+    before = QuoteClassifier(model, tokenizer, SETTINGS).predict_proba(EXAMPLES, "stance")
+    clf = QuoteClassifier.from_pretrained(model_dir)
+    assert clf.settings == SETTINGS
+    np.testing.assert_allclose(clf.predict_proba(EXAMPLES, "stance"), before, atol=1e-6)
+
+
+def test_classifier_interface(model_dir):
+    clf = QuoteClassifier.from_pretrained(model_dir, device="cpu")
+    assert clf.labels == DEFAULT_TASK_LABELS
+    for task in ("stance", "sentiment"):
+        probs = clf.predict_proba(EXAMPLES, task, batch_size=2)
+        assert probs.shape == (3, 3)
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+        labels = clf.predict(EXAMPLES, task)
+        assert labels == [clf.labels[task][i] for i in probs.argmax(axis=1)]
+    assert clf.predict_proba([], "stance").shape == (0, 3)
+    with pytest.raises(ValueError, match="unknown task"):
+        clf.predict(EXAMPLES, "role")
+
+
+def test_batching_and_order_do_not_change_results(model_dir):
+    clf = QuoteClassifier.from_pretrained(model_dir)
+    full = clf.predict_proba(EXAMPLES, "sentiment", batch_size=32)
+    one = clf.predict_proba(EXAMPLES, "sentiment", batch_size=1)
+    rev = clf.predict_proba(EXAMPLES[::-1], "sentiment", batch_size=2)[::-1]
+    np.testing.assert_allclose(full, one, atol=1e-5)
+    np.testing.assert_allclose(full, rev, atol=1e-5)
+
+
+def test_long_example_averages_its_windows(model_dir):
+    from newsstance.inference.encoding import encode_examples
+    from newsstance.inference.modeling import windows_to_tensors
+
+    clf = QuoteClassifier.from_pretrained(model_dir)
+    windows = encode_examples(clf.tokenizer, EXAMPLES[2:], clf.settings)
+    assert len(windows) > 2
+    with torch.inference_mode():
+        t = windows_to_tensors(windows, clf.tokenizer.pad_token_id)
+        emb = clf.model.embed_windows(t["input_ids"], t["attention_mask"], t["token_type_ids"])
+        per_window = clf.model.heads["stance"](emb)
+    expected = torch.softmax(per_window.mean(0), -1).numpy()
+    np.testing.assert_allclose(clf.predict_proba(EXAMPLES[2:], "stance")[0], expected, atol=1e-5)
+
+
+def test_missing_weights_file(model_dir):
+    (model_dir / "model.safetensors").unlink()
+    with pytest.raises(ModelLoadError, match="model.safetensors is missing"):
+        QuoteClassifier.from_pretrained(model_dir)
+
+
+def test_not_a_model_dir(tmp_path):
+    with pytest.raises(ModelLoadError, match="not found"):
+        load_model_dir(tmp_path / "nope")
+
+
+def test_altered_weights_fail_the_sha256_check(model_dir):
+    path = model_dir / "model.safetensors"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelLoadError, match="sha256"):
+        load_model_dir(model_dir)
+
+
+def test_weights_that_do_not_fit_the_config(tiny_bert_dir, model_dir):
+    from safetensors.torch import load_file, save_file
+
+    (model_dir / "newsstance.json").unlink()
+    state = load_file(str(model_dir / "model.safetensors"))
+    state["heads.stance.weight"] = torch.zeros(5, 32)
+    del state["heads.sentiment.bias"]
+    state["extra.weight"] = torch.zeros(1)
+    save_file(state, str(model_dir / "model.safetensors"))
+    with pytest.raises(ModelLoadError) as info:
+        load_model_dir(model_dir)
+    message = str(info.value)
+    assert "missing" in message and "unexpected" in message and "wrong shape" in message
+
+
+def test_garbage_weights_file(model_dir):
+    (model_dir / "newsstance.json").unlink()
+    (model_dir / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(ModelLoadError, match="safetensors"):
+        load_model_dir(model_dir)
+
+
+def test_config_without_newsstance_entry(model_dir):
+    config = json.loads((model_dir / "config.json").read_text())
+    del config["newsstance"]
+    (model_dir / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="not a newsstance model"):
+        load_model_dir(model_dir)
