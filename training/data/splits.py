@@ -1,14 +1,16 @@
 """Deterministic grouped splits and group filtering.
 
-A group goes to dev when its rank under ``sha256(f"{salt}:{seed}:{group}")`` falls in the first
-``round(fraction * n_groups)`` groups: no clock, no global RNG, same result on every machine and
-Python version, and no group on both sides. ``salt`` is the source name, so sources with the
-same group ids get independent splits. :data:`SPLIT_SEED` is the default seed for every loader.
+Groups are ranked by ``sha256(f"{salt}:{seed}:{group}")`` and taken into dev in that order until
+dev holds the wanted share (20%) of the examples (or of the groups): no clock, no global RNG, the
+same result on every machine and Python version, and no group on both sides. ``salt`` is the
+source name, so sources get independent splits. :data:`SPLIT_SEED` (13) is every loader's
+default seed.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,15 +25,33 @@ def _key(group: str, seed: int, salt: str) -> str:
 
 
 def dev_groups(
-    groups: Iterable[str], fraction: float = DEV_FRACTION, seed: int = SPLIT_SEED, salt: str = ""
+    groups: Iterable[str],
+    fraction: float = DEV_FRACTION,
+    seed: int = SPLIT_SEED,
+    salt: str = "",
+    sizes: Mapping[str, int] | None = None,
 ) -> set[str]:
-    """The groups held out as dev: exactly ``round(fraction * n)`` of the distinct groups
-    (at least one when there are two or more groups and ``fraction > 0``)."""
+    """The groups held out as dev, taken in seeded hash order.
+
+    Without ``sizes``: exactly ``round(fraction * n_groups)`` groups. With ``sizes`` (examples per
+    group): groups are added until the dev share of examples is as close as possible to
+    ``fraction``. At least one group goes to dev when there are two or more and ``fraction > 0``.
+    """
     distinct = sorted(set(groups))
-    n_dev = round(fraction * len(distinct))
+    ranked = sorted(distinct, key=lambda g: _key(g, seed, salt))
+    if sizes is None:
+        n_dev = round(fraction * len(distinct))
+    else:
+        total = sum(sizes.get(g, 0) for g in distinct)
+        goal = fraction * total
+        n_dev, acc = 0, 0
+        for g in ranked:
+            nxt = acc + sizes.get(g, 0)
+            if abs(nxt - goal) > abs(acc - goal):
+                break
+            acc, n_dev = nxt, n_dev + 1
     if fraction > 0 and n_dev == 0 and len(distinct) >= 2:
         n_dev = 1
-    ranked = sorted(distinct, key=lambda g: _key(g, seed, salt))
     return set(ranked[:n_dev])
 
 
@@ -42,11 +62,13 @@ def split_rows(
     salt: str = "",
     held_out: set[str] | None = None,
 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
-    """(train, dev) rows, split by their ``group`` (``held_out`` overrides the dev groups)."""
-    dev = held_out if held_out is not None else dev_groups(
-        (r["group"] for r in rows), fraction, seed, salt)
-    train_rows = [r for r in rows if r["group"] not in dev]
-    dev_rows = [r for r in rows if r["group"] in dev]
+    """(train, dev) rows split by ``group``: about ``fraction`` of the rows go to dev
+    (``held_out`` overrides the dev groups)."""
+    if held_out is None:
+        held_out = dev_groups((r["group"] for r in rows), fraction, seed, salt,
+                              sizes=Counter(r["group"] for r in rows))
+    train_rows = [r for r in rows if r["group"] not in held_out]
+    dev_rows = [r for r in rows if r["group"] in held_out]
     return train_rows, dev_rows
 
 
