@@ -9,13 +9,13 @@ import pytest
 # a tmp dir once per session: no download. Used by tests/test_encoding.py, tests/test_modeling.py
 # and tests/test_train_*.py.
 
-TINY_WORDS = (
+TINY_WORDS = tuple(
     "the a an of to and in on for with over it is was be said says will would not no we i you "
     "they he she company employee employees contract plan ice microsoft apple support supports "
     "great good love welcome proud oppose opposes terrible bad hate quit leaving leave consider "
     "seriously reported according statement market shares rose fell profit loss target "
-    "spokesman official expert public jane doe john smith news policy decision"
-).split()
+    "spokesman official expert public jane doe john smith news policy decision".split()
+)
 
 
 def _tiny_vocab() -> list[str]:

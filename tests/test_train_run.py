@@ -1,0 +1,125 @@
+"""End-to-end training on a tiny random BERT and a synthetic fixture source (no downloads)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from train_fixtures import quote_rows, tiny_config, write_fixture_source
+
+from newsstance.inference.classifier import QuoteClassifier
+from newsstance.inference.modeling import sha256_file
+from newsstance.training import trainer
+from newsstance.training.config import TrainConfig
+from newsstance.training.train_data import merge_rows
+from newsstance.training.trainer import make_batches, train
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    return write_fixture_source(tmp_path_factory.mktemp("data") / "quotes")
+
+
+@pytest.fixture(scope="module")
+def trained(source, tiny_bert_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "model"
+    config = TrainConfig.from_dict(tiny_config(source, tiny_bert_dir, out))
+    return config, train(config, command="newsstance train tiny.json", progress=False)
+
+
+def test_train_save_load_predict(trained):
+    config, result = trained
+    out = result.output_dir
+    for name in ("model.safetensors", "config.json", "newsstance.json", "metrics.json",
+                 "README.md", "train_config.json", "checkpoints/last/optimizer.safetensors",
+                 "checkpoints/last/trainer_state.json"):
+        assert (out / name).is_file(), name
+    info = json.loads((out / "newsstance.json").read_text())
+    assert info["weights_sha256"] == sha256_file(out / "model.safetensors")
+    assert info["kind"] == "transformer" and "torch" in info["versions"]
+    assert info["data"]["sources"]["quotes"]["train_inputs"] == 60  # stance+sentiment merged
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert len(metrics["history"]) == 2 and metrics["best_epoch"] in (1, 2)
+    assert set(metrics["dev"]["quotes"]) == {"stance", "sentiment"}
+    assert metrics["dev"]["quotes"]["stance"]["n"] == 24
+    card = (out / "README.md").read_text()
+    assert "newsstance train tiny.json" in card and "| quotes | stance |" in card
+    clf = QuoteClassifier.from_pretrained(out)
+    examples = quote_rows(5, 3, "x")
+    probs = clf.predict_proba(examples, "stance")
+    assert probs.shape == (10, 3)
+    assert set(clf.predict(examples, "sentiment")) <= {"positive", "negative", "neutral"}
+    # the saved model reproduces the dev figures of the chosen epoch
+    best = metrics["history"][metrics["best_epoch"] - 1]
+    assert best["dev"] == metrics["dev"]
+
+
+def test_same_seed_same_metrics(trained, source, tiny_bert_dir, tmp_path):
+    config, result = trained
+    again = train(config.replace(output_dir=str(tmp_path / "again")), progress=False)
+    assert again.history[-1]["dev"] == result.history[-1]["dev"]
+    assert [h["train_loss"] for h in again.history] == [h["train_loss"] for h in result.history]
+    assert sha256_file(again.output_dir / "model.safetensors") == sha256_file(
+        result.output_dir / "model.safetensors")
+
+
+def test_killed_run_resumes_to_the_same_result(trained, monkeypatch, tmp_path):
+    config, result = trained
+    config = config.replace(output_dir=str(tmp_path / "resumed"))
+    calls = []
+
+    def dies_in_epoch_two(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return make_batches(*args, **kwargs)
+
+    monkeypatch.setattr(trainer, "make_batches", dies_in_epoch_two)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, progress=False)
+    monkeypatch.setattr(trainer, "make_batches", make_batches)
+    resumed = train(config, resume=True, progress=False)
+    assert [h["train_loss"] for h in resumed.history] == [h["train_loss"]
+                                                         for h in result.history]
+    assert resumed.history[-1]["dev"] == result.history[-1]["dev"]
+
+
+def test_time_budget_stops_and_saves(source, tiny_bert_dir, tmp_path):
+    config = TrainConfig.from_dict(tiny_config(source, tiny_bert_dir, tmp_path / "m",
+                                               time_budget_minutes=1e-6, epochs=3))
+    result = train(config, progress=False)
+    assert result.stopped_early and len(result.history) == 1
+    assert QuoteClassifier.from_pretrained(result.output_dir).labels["stance"][0] == "favor"
+
+
+def test_merge_rows_pairs_stance_and_sentiment():
+    from newsstance.inference.encoding import EncodingSettings
+
+    rows = quote_rows(4, 0, "t")
+    merged = merge_rows(rows, EncodingSettings(), "fixture")
+    assert len(merged) == 4 and all(set(m.labels) == {"stance", "sentiment"} for m in merged)
+
+
+def test_batches_cover_every_input_once():
+    import random
+
+    sizes = list(np.random.default_rng(0).integers(10, 100, size=103))
+    batches = make_batches(sizes, 8, random.Random(1), pool=3)
+    assert sorted(i for b in batches for i in b) == list(range(103))
+    assert all(len(b) <= 8 for b in batches)
+    assert batches == make_batches(sizes, 8, random.Random(1), pool=3)
+
+
+def test_cli_trains(source, tiny_bert_dir, tmp_path, capsys):
+    from newsstance.cli import main
+
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps(tiny_config(source, tiny_bert_dir, tmp_path / "unused")))
+    out = tmp_path / "cli_model"
+    assert main(["train", str(cfg), "-o", str(out), "--epochs", "1", "--seed", "3",
+                 "--max-train-samples", "20", "--no-progress"]) == 0
+    assert "model written to" in capsys.readouterr().err
+    info = json.loads((out / "newsstance.json").read_text())
+    assert info["config"]["seed"] == 3 and info["data"]["train_inputs"] == 20
+    assert "--max-train-samples 20" in info["command"]

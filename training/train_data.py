@@ -1,0 +1,190 @@
+"""Assemble a run's training and dev inputs from its sources.
+
+Rows become :class:`TaskInput` s: one model input with the labels of every task it carries, so an
+nqs quote (a stance row and a sentiment row with the same text) is encoded once and trains both
+heads. Subsampling uses ``random.Random`` seeded with the run's seed and the source name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsstance.inference.encoding import EncodingSettings, build_pair
+from newsstance.training.config import KNOWN_SOURCES, SourceSpec, TrainConfig
+
+log = logging.getLogger(__name__)
+
+#: Schema columns that feed the model input (the rest is bookkeeping).
+INPUT_COLUMNS = ("target", "text", "quote_start", "quote_end", "target_start", "target_end",
+                 "speaker", "speaker_role")
+
+
+class DataError(ValueError):
+    """A source cannot be loaded or gives no usable rows."""
+
+
+@dataclass
+class TaskInput:
+    """One model input (``example``: the schema fields the encoder reads) and its labels."""
+
+    example: dict[str, Any]
+    labels: dict[str, str]
+    source: str
+    group: str
+    weight: float = 1.0
+
+
+@dataclass
+class RunData:
+    """Training inputs, dev inputs per source label, and a JSON-ready summary."""
+
+    train: list[TaskInput]
+    dev: dict[str, list[TaskInput]]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def merge_rows(rows: Iterable[Mapping[str, Any]], settings: EncodingSettings, source: str,
+               weight: float = 1.0) -> list[TaskInput]:
+    """Group rows with the same model input (and article) into one :class:`TaskInput`."""
+    merged: list[TaskInput] = []
+    index: dict[tuple[str, str, str], list[int]] = {}
+    for row in rows:
+        example = {k: row.get(k) for k in INPUT_COLUMNS if k in row}
+        pair = build_pair(example, settings)
+        key = (str(row.get("group", "")), pair.first, pair.second)
+        task, label = row["task"], row["label"]
+        for i in index.get(key, []):
+            if task not in merged[i].labels:
+                merged[i].labels[task] = label
+                break
+        else:
+            index.setdefault(key, []).append(len(merged))
+            merged.append(TaskInput(example=example, labels={task: label}, source=source,
+                                    group=str(row.get("group", "")), weight=weight))
+    return merged
+
+
+def subsample(items: list[TaskInput], limit: int | None, seed: int, salt: str) -> list[TaskInput]:
+    """At most ``limit`` items, a seeded random choice kept in their original order."""
+    if limit is None or len(items) <= limit:
+        return items
+    chosen = sorted(random.Random(f"{seed}:{salt}").sample(range(len(items)), limit))
+    return [items[i] for i in chosen]
+
+
+def load_schema_dir(path: Path) -> dict[str, Any]:
+    """``{split: Dataset}`` from a folder of schema JSONL files (``train.jsonl``, ``dev.jsonl``)."""
+    from newsstance.training.data.schema import to_dataset
+
+    splits = {}
+    for split in ("train", "dev"):
+        file = path / f"{split}.jsonl"
+        if file.is_file():
+            with file.open(encoding="utf-8") as fh:
+                rows = [json.loads(line) for line in fh if line.strip()]
+            try:
+                splits[split] = to_dataset(rows, check=True)
+            except ValueError as exc:
+                raise DataError(f"{file}: {exc}") from exc
+    if not splits:
+        raise DataError(f"{path} holds neither train.jsonl nor dev.jsonl")
+    return splits
+
+
+def _load(spec: SourceSpec, data_dir: str | None) -> Any:
+    """The source's splits: a folder of schema JSONL files, or ``load_source``'s DatasetDict."""
+    if Path(spec.name).is_dir():
+        return load_schema_dir(Path(spec.name))
+    from newsstance.training.data import load_source
+
+    try:
+        return load_source(spec.name, data_dir=data_dir, **spec.kwargs)
+    except FileNotFoundError as exc:
+        raise DataError(f"data for source {spec.name!r} not found: {exc}") from exc
+    except (KeyError, ValueError, TypeError) as exc:
+        raise DataError(f"cannot load source {spec.name!r}: {exc}") from exc
+
+
+def _rows(ds: Any, tasks: list[str] | None) -> list[dict[str, Any]]:
+    if ds is None:
+        return []
+    if tasks is not None:
+        ds = ds.filter(lambda batch: [t in tasks for t in batch["task"]], batched=True)
+    return ds.to_list()
+
+
+def _label_counts(items: list[TaskInput]) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter[str]] = {}
+    for item in items:
+        for task, label in item.labels.items():
+            counts.setdefault(task, Counter())[label] += 1
+    return {task: dict(sorted(c.items())) for task, c in sorted(counts.items())}
+
+
+def _excluded_groups(config: TrainConfig) -> set[str]:
+    others = [s for s in config.sources if s.use_train and s.name in KNOWN_SOURCES
+              and s.name != "nqs"]
+    if not config.exclude_nqs_dev_groups or not others:
+        return set()
+    from newsstance.training.data import nqs_dev_groups
+
+    try:
+        return set(nqs_dev_groups(data_dir=config.data_dir))
+    except FileNotFoundError:
+        log.warning("nqs dev not found: no groups excluded from the other sources")
+        return set()
+
+
+def load_run_data(config: TrainConfig) -> RunData:
+    """Load, filter, merge and subsample every source of ``config``."""
+    settings = config.encoding_settings()
+    excluded = _excluded_groups(config)
+    train: list[TaskInput] = []
+    dev: dict[str, list[TaskInput]] = {}
+    summary: dict[str, Any] = {"sources": {}, "excluded_groups": len(excluded)}
+    for spec in [*config.sources, *config.eval_sources]:
+        is_train = spec.use_train and spec in config.sources
+        dsd = _load(spec, config.data_dir)
+        info: dict[str, Any] = {"name": spec.name, "tasks": spec.tasks, "weight": spec.weight,
+                                "kwargs": spec.kwargs, "trained_on": is_train}
+        if is_train:
+            train_ds = dsd.get("train") if hasattr(dsd, "get") else None
+            rows = _rows(train_ds, spec.tasks)
+            before = len(rows)
+            if excluded and spec.label != "nqs":
+                rows = [r for r in rows if r["group"] not in excluded]
+            items = merge_rows(rows, settings, spec.label, spec.weight)
+            info.update(train_rows=before, train_rows_excluded=before - len(rows),
+                        train_inputs_available=len(items))
+            items = subsample(items, spec.max_samples, config.seed, spec.label)
+            if not items:
+                raise DataError(f"source {spec.name!r} gives no training rows"
+                                f"{' for tasks ' + str(spec.tasks) if spec.tasks else ''}")
+            train.extend(items)
+        dev_ds = dsd.get("dev") if hasattr(dsd, "get") else None
+        dev_items = merge_rows(_rows(dev_ds, spec.tasks), settings, spec.label)
+        info["dev_inputs_available"] = len(dev_items)
+        dev_items = subsample(dev_items, spec.max_eval_samples or config.max_eval_samples,
+                              config.seed, f"dev:{spec.label}")
+        if dev_items:
+            dev[spec.label] = dev_items
+        info["dev_inputs"] = len(dev_items)
+        info["dev_labels"] = _label_counts(dev_items)
+        summary["sources"][spec.label] = info
+    if config.max_train_samples is not None and len(train) > config.max_train_samples:
+        train = subsample(train, config.max_train_samples, config.seed, "all")
+    for label, info in summary["sources"].items():
+        if info["trained_on"]:
+            mine = [t for t in train if t.source == label]
+            info["train_inputs"] = len(mine)
+            info["train_labels"] = _label_counts(mine)
+    summary["train_inputs"] = len(train)
+    summary["train_labels"] = _label_counts(train)
+    return RunData(train=train, dev=dev, summary=summary)
