@@ -9,12 +9,12 @@ import pytest
 # a tmp dir once per session: no download. Used by tests/test_encoding.py, tests/test_modeling.py
 # and tests/test_train_*.py.
 
-TINY_WORDS = tuple(
+TINY_WORDS = (
     "the a an of to and in on for with over it is was be said says will would not no we i you "
     "they he she company employee employees contract plan ice microsoft apple support supports "
     "great good love welcome proud oppose opposes terrible bad hate quit leaving leave consider "
     "seriously reported according statement market shares rose fell profit loss target "
-    "spokesman official expert public jane doe john smith news policy decision".split()
+    "spokesman official expert public jane doe john smith news policy decision"
 )
 
 
@@ -22,7 +22,7 @@ def _tiny_vocab() -> list[str]:
     chars = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("0123456789")
     punct = list(".,;:!?'\"()[]«»-/&%$")
     return (["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars + punct
-            + [f"##{c}" for c in chars] + list(TINY_WORDS))
+            + [f"##{c}" for c in chars] + TINY_WORDS.split())
 
 
 @pytest.fixture(scope="session")
