@@ -20,6 +20,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-process", type=int, default=1, help="spaCy worker processes")
     p.set_defaults(func=run_quotes)
 
+    e = sub.add_parser("evaluate-quotes", help="score quote extraction on PolNeAR and nqs",
+                       description="Score quote extraction against PolNeAR (brat) and nqs gold "
+                                   "spans: overlap and exact P/R/F1, speaker and role accuracy.")
+    e.add_argument("--data", choices=["polnear", "nqs", "both"], default="both",
+                   help="data set(s) to score (default: both)")
+    e.add_argument("--split", default="dev", help="split to score (default: dev)")
+    e.add_argument("--limit", type=int, help="score only the first N articles of each set")
+    e.add_argument("--data-dir", help="data root (default: $NEWSSTANCE_DATA or ../shared/data)")
+    e.add_argument("-o", "--output", help="write the metrics as JSON to this file")
+    e.add_argument("--batch-size", type=int, default=16, help="articles per spaCy batch")
+    e.add_argument("--n-process", type=int, default=1, help="spaCy worker processes")
+    e.set_defaults(func=run_evaluate_quotes)
+
 
 def run_quotes(args: argparse.Namespace) -> int:
     from tqdm import tqdm
@@ -41,4 +54,37 @@ def run_quotes(args: argparse.Namespace) -> int:
             bar.update()
         bar.close()
     print(f"{done} article(s), {errors} error(s)", file=sys.stderr)
+    return 0
+
+
+def run_evaluate_quotes(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from newsstance.cli import CommandError
+    from newsstance.datapaths import data_dir
+    from newsstance.inference.extraction import QuoteExtractor
+    from newsstance.inference.quote_eval import evaluate, format_table
+
+    if args.limit is not None and args.limit < 1:
+        raise CommandError("--limit must be a positive number")
+    try:
+        root = data_dir(args.data_dir)
+    except FileNotFoundError as exc:
+        raise CommandError(str(exc)) from None
+    assert root is not None
+    names = ["polnear", "nqs"] if args.data == "both" else [args.data]
+    extractor = QuoteExtractor.load()
+    results = []
+    for name in names:
+        try:
+            results.append(evaluate(extractor, name, root, args.split, args.limit,
+                                    batch_size=args.batch_size, n_process=args.n_process))
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from None
+    print(format_table(results))
+    if args.output:
+        path = Path(args.output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"results": results}, indent=2) + "\n", encoding="utf-8")
     return 0

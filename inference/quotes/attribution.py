@@ -13,7 +13,10 @@ from spacy.tokens import Span, Token
 from newsstance.inference.quotes.cues import CUE_FORMS, WEAK_LEMMAS
 
 _SUBJ = ("nsubj", "nsubjpass", "csubj")
-_CLIMB = ("conj", "xcomp", "advcl", "ccomp")
+_CLIMB = ("conj", "xcomp", "advcl", "ccomp", "pcomp", "prep")
+#: Children of a cue verb that make up a reported object ("denied the reports", "called X “Y”").
+_OBJECT_DEPS = frozenset({"dobj", "oprd", "xcomp", "dative", "attr"})
+_OBJECT_PREPS = frozenset({"of", "for", "about", "as", "that", "on", "against", "to"})
 _CONTENT_DEPS = ("ccomp",)
 _EDGE = " \t\n,;:—–-\"'“”‘’()"
 
@@ -72,7 +75,7 @@ def _fragments(sent: Span, include: list[Token], exclude: set[int], offset: int
     text = sent.doc.text
     runs: list[list[Token]] = []
     last = -2
-    for tok in include:
+    for tok in sorted(include, key=lambda t: t.i):
         if tok.i in exclude:
             last = -2
             continue
@@ -91,6 +94,20 @@ def _fragments(sent: Span, include: list[Token], exclude: set[int], offset: int
         if len(words) >= 2:
             out.append((offset + start, offset + end))
     return out
+
+
+def _object_content(sent: Span, cue: Token, offset: int) -> list[tuple[int, int]]:
+    """The object and complements after a cue verb ("denied [reports that ...]")."""
+    keep = []
+    for child in cue.rights:
+        if child.dep_ in _OBJECT_DEPS or (child.dep_ == "prep" and child.lower_ in _OBJECT_PREPS):
+            keep.append(child)
+        elif keep:
+            break
+    if not keep:
+        return []
+    tokens = [t for child in keep for t in child.subtree]
+    return _fragments(sent, tokens, set(), offset)[:1]
 
 
 def find_attributions(sent: Span, offset: int) -> list[Attribution]:
@@ -127,6 +144,8 @@ def find_attributions(sent: Span, offset: int) -> list[Attribution]:
             before = [t for t in sent if t.i < tok.left_edge.i]
             if before and any(t.pos_ in ("VERB", "AUX") for t in before):
                 content = _fragments(sent, before, set(), offset)
+        if not content and speaker is not None and tok.dep_ != "relcl":
+            content = _object_content(sent, tok, offset)
         text_after = sent.doc.text[tok.idx + len(tok.text):sent.end_char].lstrip()
         kind = "intro" if text_after.startswith(":") or (
             not content and sent.doc.text[sent.end_char - 1:sent.end_char] == ":") else "verb"

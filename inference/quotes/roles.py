@@ -179,4 +179,6 @@ def classify_role(mention: str, descriptor: str = "", organization: str | None =
         return kind or "company"
     if entity in ("NORP", "GPE"):
         return "official"
+    if entity == "PERSON":
+        return "public"
     return "other"

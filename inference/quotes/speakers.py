@@ -52,6 +52,13 @@ def mention_tokens(head: Token) -> list[Token]:
         lo -= 1
     while hi + 1 in keep:
         hi += 1
+    # keep words glued to the mention ("al-Jubeir", "T. Decker") and a name entity it cuts
+    while hi + 1 < len(doc) and not doc[hi].whitespace_ and (doc[hi + 1].text in "-'’" or
+                                                              doc[hi].text in "-'’"):
+        hi += 1
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and ent.start <= head.i < ent.end:
+            lo, hi = min(lo, ent.start), max(hi, ent.end - 1)
     while lo < hi and (doc[lo].is_punct or doc[lo].is_space):
         lo += 1
     while hi > lo and (doc[hi].is_punct and doc[hi].text != "." or doc[hi].is_space):

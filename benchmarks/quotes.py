@@ -1,0 +1,47 @@
+"""Throughput of quote extraction over PolNeAR dev: articles/s and words/s.
+
+Usage: python benchmarks/quotes.py [--n-process 1|2] [--limit N] [--batch-size B] [--no-prefilter]
+Model loading and a short warm-up are excluded from the timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from newsstance.datapaths import data_dir
+from newsstance.inference.extraction import QuoteExtractor
+from newsstance.inference.polnear import read_polnear
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-process", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--limit", type=int, help="use the first N dev articles (default: all)")
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--no-prefilter", action="store_true",
+                        help="parse every paragraph, not only those with a cue or quote mark")
+    args = parser.parse_args(argv)
+    root = data_dir(required=False)
+    if root is None:
+        print("data not found: set NEWSSTANCE_DATA", file=sys.stderr)
+        return 2
+    texts = [a.text for a in read_polnear(root / "polnear", args.split, args.limit)]
+    words = sum(len(t.split()) for t in texts)
+    extractor = QuoteExtractor.load(prefilter=not args.no_prefilter)
+    for _ in extractor.extract_many(texts[:2]):  # warm-up
+        pass
+    started = time.perf_counter()
+    n_quotes = sum(len(q) for q in extractor.extract_many(texts, batch_size=args.batch_size,
+                                                          n_process=args.n_process))
+    elapsed = time.perf_counter() - started
+    print(f"{len(texts)} articles, {words} words ({words / len(texts):.0f} words/article), "
+          f"{n_quotes} quotes, n_process={args.n_process}, prefilter={not args.no_prefilter}")
+    print(f"{elapsed:.2f} s: {len(texts) / elapsed:.1f} articles/s, {words / elapsed:,.0f} words/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
