@@ -64,23 +64,24 @@ class SchemaError(ValueError):
 
 
 def check_example(ex: Mapping[str, Any], where: str = "") -> None:
-    """Raise :class:`SchemaError` naming ``where`` when ``ex`` breaks a schema rule."""
-    at = f" ({where})" if where else ""
+    """Raise :class:`SchemaError` (message prefixed with ``where``) when ``ex`` breaks a rule."""
+    at = f"{where}: " if where else ""
     for col in REQUIRED:
         if not isinstance(ex.get(col), str) or (col != "text" and not ex[col]):
-            raise SchemaError(f"column {col!r} missing or empty{at}")
+            raise SchemaError(f"{at}column {col!r} missing or empty")
     task = ex["task"]
     if task not in LABELS:
-        raise SchemaError(f"task {task!r} not one of {TASKS}{at}")
+        raise SchemaError(f"{at}task {task!r} not one of {', '.join(TASKS)}")
     if ex["label"] not in LABELS[task]:
-        raise SchemaError(f"label {ex['label']!r} not valid for task {task!r} {LABELS[task]}{at}")
+        raise SchemaError(f"{at}label {ex['label']!r} not valid for task {task!r} "
+                          f"({'/'.join(LABELS[task])})")
     n = len(ex["text"])
     for name in ("quote", "speaker", "target"):
         s, e = ex.get(f"{name}_start", -1), ex.get(f"{name}_end", -1)
         if not isinstance(s, int) or not isinstance(e, int):
-            raise SchemaError(f"{name}_start/{name}_end must be int{at}")
+            raise SchemaError(f"{at}{name}_start/{name}_end must be int")
         if (s == -1) != (e == -1) or (s != -1 and not 0 <= s <= e <= n):
-            raise SchemaError(f"bad {name} span ({s}, {e}) for text of length {n}{at}")
+            raise SchemaError(f"{at}bad {name} span ({s}, {e}) for text of length {n}")
 
 
 def make_example(**fields: Any) -> dict[str, Any]:
