@@ -117,7 +117,8 @@ def test_from_hub_maps_columns_mocked():
 
 def test_registry_names():
     assert set(SOURCES) == {"nqs", "fnc1", "semeval2016_task6", "ibm_claim_stance", "arc_ukp",
-                            "vast", "newsmtsc", "sentfin", "financial_phrasebank", "persent"}
+                            "vast", "newsmtsc", "sentfin", "financial_phrasebank", "persent",
+                            "semeval2017_task5_headlines"}
 
 
 @pytest.mark.skipif(REAL is None or not (REAL / "nqs").is_dir(), reason="no real data")

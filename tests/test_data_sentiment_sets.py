@@ -10,8 +10,10 @@ import pytest
 from newsstance.datapaths import data_dir
 from newsstance.training.data.financial import (
     load_financial_phrasebank,
+    load_semeval2017_task5_headlines,
     load_sentfin,
     parse_decisions,
+    score_label,
 )
 from newsstance.training.data.newsmtsc import load_newsmtsc
 from newsstance.training.data.schema import check_dataset, label_counts
@@ -155,3 +157,32 @@ def test_phrasebank_real(level, n, pos, neu, neg):
     assert not shared_groups(dd)
     assert 0.17 < dd["dev"].num_rows / n < 0.23
     assert not any("\ufffd" in t or "Ã" in t for s in dd.values() for t in s["text"])
+
+
+def test_semeval2017_fixture(tmp_path):
+    d = tmp_path / "semeval2017_task5_headlines"
+    d.mkdir()
+    recs = [{"id": i, "company": "Acme", "title": f"Acme shares move {i}",
+             "sentiment": (i - 5) / 10} for i in range(11)]
+    (d / "SemEval2017Task5Headlines.json").write_text(json.dumps(recs), encoding="utf-8")
+    dd = load_semeval2017_task5_headlines(tmp_path)
+    check_dataset(dd)
+    assert dd["dev"].num_rows == 2 and not shared_groups(dd)
+    total = label_counts(dd["train"]) + label_counts(dd["dev"])
+    assert total == {("sentiment", "negative"): 5, ("sentiment", "neutral"): 1,
+                     ("sentiment", "positive"): 5}
+    ex = dd["train"][0]
+    assert ex["text"][ex["target_start"]:ex["target_end"]] == "Acme"
+    assert score_label(0.05) == "neutral" and score_label(0.051) == "positive"
+
+
+@pytest.mark.skipif(REAL is None or not (REAL / "semeval2017_task5_headlines").is_dir(),
+                    reason="no real data")
+def test_semeval2017_real():
+    dd = load_semeval2017_task5_headlines(REAL)
+    check_dataset(dd)
+    total = label_counts(dd["train"]) + label_counts(dd["dev"])
+    # SOURCE.md: 1,142 headlines; score > 0.05: 622; < -0.05: 434; in the band: 86.
+    assert total == {("sentiment", "positive"): 622, ("sentiment", "negative"): 434,
+                     ("sentiment", "neutral"): 86}
+    assert not shared_groups(dd)

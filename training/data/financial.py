@@ -13,6 +13,11 @@ Financial PhraseBank: ``agreement="all"|"75"|"66"|"50"`` picks ``Sentences_<X>Ag
 decoded as UTF-8 when it can be, else Latin-1). ``target`` is ``""``. The 80/20 split is by
 sentence (group = ``fpb-<sha1 of the sentence>``) and is drawn on the 50Agree file, which holds
 every sentence, so a sentence is on the same side at every agreement level.
+
+SemEval-2017 Task 5 headlines (subtask 2 training set): company = ``target``, headline = ``text``;
+the score in [-1, 1] becomes positive (> ``neutral_band``, default 0.05), negative
+(< −``neutral_band``) or neutral (the band, inclusive). Dev = headlines holding a seeded 20% of the
+examples (group ``semeval2017-<sha1 of the headline>``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import ast
 import csv
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -114,4 +120,37 @@ def load_financial_phrasebank(
                 if superset.exists() else [r["group"] for r in rows])
     held_out = dev_groups(universe, seed=seed, salt="financial_phrasebank")
     train, dev = split_rows(rows, held_out=held_out)
+    return datasets.DatasetDict({"train": to_dataset(train), "dev": to_dataset(dev)})
+
+
+def score_label(score: float, neutral_band: float = 0.05) -> str:
+    """Our sentiment label for a SemEval-2017 Task 5 score in [-1, 1]."""
+    if score > neutral_band:
+        return "positive"
+    if score < -neutral_band:
+        return "negative"
+    return "neutral"
+
+
+def load_semeval2017_task5_headlines(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    neutral_band: float = 0.05,
+    seed: int = SPLIT_SEED,
+) -> datasets.DatasetDict:
+    """SemEval-2017 Task 5 headline sentiment toward a company, split 80/20 by headline."""
+    path = resolve_data_dir(data_dir) / "semeval2017_task5_headlines" / \
+        "SemEval2017Task5Headlines.json"
+    records = json.loads(path.read_text(encoding="utf-8"))
+    rows = []
+    for k, r in enumerate(records):
+        title = str(r["title"]).strip()
+        company = str(r["company"]).strip()
+        ts, te = find_mention(title, company)
+        rows.append({"id": f"semeval2017-{r.get('id', k)}-{k}",
+                     "group": f"semeval2017-{_digest(title)}",
+                     "source": "semeval2017_task5_headlines", "task": "sentiment",
+                     "target": company, "text": title, "target_start": ts, "target_end": te,
+                     "label": score_label(float(r["sentiment"]), neutral_band)})
+    train, dev = split_rows(rows, seed=seed, salt="semeval2017_task5_headlines")
     return datasets.DatasetDict({"train": to_dataset(train), "dev": to_dataset(dev)})

@@ -10,7 +10,11 @@ from typing import Any
 import datasets
 
 from .files import FILE_SUFFIXES, from_dir, from_file, from_hub
-from .financial import load_financial_phrasebank, load_sentfin
+from .financial import (
+    load_financial_phrasebank,
+    load_semeval2017_task5_headlines,
+    load_sentfin,
+)
 from .fnc import load_arc_ukp, load_fnc1
 from .ibm import load_ibm_claim_stance
 from .newsmtsc import load_newsmtsc
@@ -33,6 +37,7 @@ SOURCES: dict[str, Loader] = {
     "sentfin": load_sentfin,
     "financial_phrasebank": load_financial_phrasebank,
     "persent": load_persent,
+    "semeval2017_task5_headlines": load_semeval2017_task5_headlines,
 }
 #: Other names accepted by :func:`load_source`.
 ALIASES: dict[str, str] = {"arc": "arc_ukp", "semeval2016": "semeval2016_task6",
