@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
 
 import datasets
 
@@ -31,7 +30,6 @@ def load_persent(
 ) -> datasets.DatasetDict:
     """PerSenT dev documents as ``DatasetDict({"dev": ...})``."""
     path = resolve_data_dir(data_dir) / "persent" / "dev.csv"
-    csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, 2**31 - 1)))
     rows = []
     with path.open(encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
