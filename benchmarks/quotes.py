@@ -21,8 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--limit", type=int, help="use the first N dev articles (default: all)")
     parser.add_argument("--split", default="dev")
-    parser.add_argument("--no-prefilter", action="store_true",
-                        help="parse every paragraph, not only those with a cue or quote mark")
+    parser.add_argument(
+        "--no-prefilter",
+        action="store_true",
+        help="parse every paragraph, not only those with a cue or quote mark",
+    )
     args = parser.parse_args(argv)
     root = data_dir(required=False)
     if root is None:
@@ -34,11 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     for _ in extractor.extract_many(texts[:2]):  # warm-up
         pass
     started = time.perf_counter()
-    n_quotes = sum(len(q) for q in extractor.extract_many(texts, batch_size=args.batch_size,
-                                                          n_process=args.n_process))
+    n_quotes = sum(
+        len(q)
+        for q in extractor.extract_many(texts, batch_size=args.batch_size, n_process=args.n_process)
+    )
     elapsed = time.perf_counter() - started
-    print(f"{len(texts)} articles, {words} words ({words / len(texts):.0f} words/article), "
-          f"{n_quotes} quotes, n_process={args.n_process}, prefilter={not args.no_prefilter}")
+    print(
+        f"{len(texts)} articles, {words} words ({words / len(texts):.0f} words/article), "
+        f"{n_quotes} quotes, n_process={args.n_process}, prefilter={not args.no_prefilter}"
+    )
     print(f"{elapsed:.2f} s: {len(texts) / elapsed:.1f} articles/s, {words / elapsed:,.0f} words/s")
     return 0
 

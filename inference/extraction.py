@@ -35,15 +35,17 @@ def _selected_runs(line: str) -> list[tuple[int, int]]:
     for m in _SENTENCE.finditer(line):
         if m.end() == m.start() or not CUE_REGEX.search(m.group()):
             continue
-        if runs and runs[-1][1] >= m.start() - 1 and not line[runs[-1][1]:m.start()].strip():
+        start = m.start() + len(m.group()) - len(m.group().lstrip())
+        if runs and runs[-1][1] >= m.start() - 1 and not line[runs[-1][1] : m.start()].strip():
             runs[-1] = (runs[-1][0], m.end())
         else:
-            runs.append((m.start(), m.end()))
+            runs.append((start, m.end()))
     return runs
 
 
-def split_chunks(text: str, prefilter: bool = True,
-                 max_chars: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]]:
+def split_chunks(
+    text: str, prefilter: bool = True, max_chars: int = MAX_CHUNK_CHARS
+) -> list[tuple[int, str]]:
     """``(offset, piece)`` of ``text`` worth parsing: runs of sentences with a quotation mark or
     a speech cue (all non-blank lines when ``prefilter`` is off), long pieces cut at spaces."""
     chunks: list[tuple[int, str]] = []
@@ -78,8 +80,12 @@ class QuoteExtractor:
     _unused: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, model: str = DEFAULT_MODEL, disable: Iterable[str] = ("lemmatizer",),
-             prefilter: bool = True) -> QuoteExtractor:
+    def load(
+        cls,
+        model: str = DEFAULT_MODEL,
+        disable: Iterable[str] = ("lemmatizer",),
+        prefilter: bool = True,
+    ) -> QuoteExtractor:
         """Load a spaCy pipeline (with a parser and NER) with ``disable``d components off."""
         import spacy
 
@@ -92,18 +98,23 @@ class QuoteExtractor:
     def extract(self, text: str) -> list[Quote]:
         """Quotes of one article text."""
         chunks = self._chunks(text)
-        docs = [(off, doc) for (off, _), doc in zip(chunks, self.nlp.pipe(c for _, c in chunks))]
+        docs = [
+            (off, doc)
+            for (off, _), doc in zip(chunks, self.nlp.pipe(c for _, c in chunks), strict=False)
+        ]
         return build_quotes(text, docs)
 
-    def extract_many(self, texts: Iterable[str], batch_size: int = 32,
-                     n_process: int = 1) -> Iterator[list[Quote]]:
+    def extract_many(
+        self, texts: Iterable[str], batch_size: int = 32, n_process: int = 1
+    ) -> Iterator[list[Quote]]:
         """Quotes of each text, in order (texts are parsed in batches, optionally in parallel)."""
         records = (Record(id=str(i), text=t) for i, t in enumerate(texts))
         for result in self._run(records, batch_size, n_process, raise_errors=True):
             yield result[1]
 
-    def extract_records(self, records: Iterable[Record], batch_size: int = 32,
-                        n_process: int = 1) -> Iterator[dict[str, Any]]:
+    def extract_records(
+        self, records: Iterable[Record], batch_size: int = 32, n_process: int = 1
+    ) -> Iterator[dict[str, Any]]:
         """One output dict per input record, in order: ``{"id", "quotes"}`` or ``{"id", "error"}``.
 
         An article that fails is reported as an error record; the others go on.
@@ -114,8 +125,9 @@ class QuoteExtractor:
             else:
                 yield {"id": record.id, "quotes": [q.to_dict() for q in quotes]}
 
-    def _finish(self, record: Record, docs: list[tuple[int, Any]],
-                raise_errors: bool) -> tuple[Record, list[Quote], str | None]:
+    def _finish(
+        self, record: Record, docs: list[tuple[int, Any]], raise_errors: bool
+    ) -> tuple[Record, list[Quote], str | None]:
         try:
             return record, build_quotes(record.text, docs), None
         except Exception as exc:
@@ -137,8 +149,9 @@ class QuoteExtractor:
             return record, [], f"extraction failed: {type(exc).__name__}: {exc}"
         return self._finish(record, docs, raise_errors)
 
-    def _run(self, records: Iterable[Record], batch_size: int, n_process: int,
-             raise_errors: bool = False) -> Iterator[tuple[Record, list[Quote], str | None]]:
+    def _run(
+        self, records: Iterable[Record], batch_size: int, n_process: int, raise_errors: bool = False
+    ) -> Iterator[tuple[Record, list[Quote], str | None]]:
         """Stream records through one ``nlp.pipe``; results come back in input order."""
         source = iter(records)
         # pending: [record, chunks or None (error), docs received]
@@ -168,11 +181,12 @@ class QuoteExtractor:
                     yield record, [], record.error
                 else:
                     offsets = [off for off, _ in chunks]
-                    yield self._finish(record, list(zip(offsets, docs)), raise_errors)
+                    yield self._finish(record, list(zip(offsets, docs, strict=False)), raise_errors)
 
         try:
-            pipe = self.nlp.pipe(stream(), as_tuples=True, batch_size=batch_size,
-                                 n_process=n_process)
+            pipe = self.nlp.pipe(
+                stream(), as_tuples=True, batch_size=batch_size, n_process=n_process
+            )
             for doc, _ in pipe:
                 yield from ready()
                 pending[0][2].append(doc)
@@ -184,8 +198,11 @@ class QuoteExtractor:
             logger.exception("batch parsing failed; going on article by article")
             while pending:
                 record, chunks, _ = pending.popleft()
-                yield self._one(record, raise_errors) if chunks is not None else \
-                    (record, [], record.error)
+                yield (
+                    self._one(record, raise_errors)
+                    if chunks is not None
+                    else (record, [], record.error)
+                )
             for record in source:
                 yield self._one(record, raise_errors)
 

@@ -107,8 +107,11 @@ def read_polnear(root: Path, split: str = "dev", limit: int | None = None) -> It
             s_end = max(e for _, e in source) if source else None
             for start, end in content:
                 if end > start:
-                    article.quotes.append(GoldQuote(start, end, s_start, s_end,
-                                                    text[s_start:s_end] if source else None))
+                    article.quotes.append(
+                        GoldQuote(
+                            start, end, s_start, s_end, text[s_start:s_end] if source else None
+                        )
+                    )
         article.quotes.sort(key=lambda q: (q.start, q.end))
         yield article
         count += 1
@@ -121,8 +124,17 @@ def read_nqs(path: Path, limit: int | None = None) -> Iterator[GoldArticle]:
             if limit is not None and count >= limit:
                 return
             obj = json.loads(line)
-            quotes = [GoldQuote(q["start"], q["end"], q.get("speaker_start"), q.get("speaker_end"),
-                                q.get("speaker_name") or q.get("speaker"), q.get("speaker_role"),
-                                q.get("type"))
-                      for q in obj.get("quotes", []) if q.get("start") is not None]
+            quotes = [
+                GoldQuote(
+                    q["start"],
+                    q["end"],
+                    q.get("speaker_start"),
+                    q.get("speaker_end"),
+                    q.get("speaker_name") or q.get("speaker"),
+                    q.get("speaker_role"),
+                    q.get("type"),
+                )
+                for q in obj.get("quotes", [])
+                if q.get("start") is not None
+            ]
             yield GoldArticle(id=str(obj["id"]), text=obj["text"], quotes=quotes)

@@ -23,8 +23,15 @@ def gold_articles(name: str, root: Path, split: str, limit: int | None) -> Itera
     return read_nqs(path, limit)
 
 
-def evaluate(extractor: Any, name: str, root: Path, split: str = "dev", limit: int | None = None,
-             batch_size: int = 16, n_process: int = 1) -> dict[str, Any]:
+def evaluate(
+    extractor: Any,
+    name: str,
+    root: Path,
+    split: str = "dev",
+    limit: int | None = None,
+    batch_size: int = 16,
+    n_process: int = 1,
+) -> dict[str, Any]:
     """Metrics of ``extractor`` on one data set split."""
     from newsstance.inference.records import Record
 
@@ -32,8 +39,11 @@ def evaluate(extractor: Any, name: str, root: Path, split: str = "dev", limit: i
     counts = Counts()
     records = (Record(id=a.id, text=a.text) for a in articles)
     started = time.perf_counter()
-    for article, result in zip(articles, extractor.extract_records(records, batch_size=batch_size,
-                                                                    n_process=n_process)):
+    for article, result in zip(
+        articles,
+        extractor.extract_records(records, batch_size=batch_size, n_process=n_process),
+        strict=False,
+    ):
         if "error" in result:
             counts.errors += 1
             score_article(counts, article.text, [], article.quotes)
@@ -46,12 +56,15 @@ def evaluate(extractor: Any, name: str, root: Path, split: str = "dev", limit: i
 
 def format_table(results: list[dict[str, Any]]) -> str:
     """A plain-text table of the headline figures."""
+
     def pct(value: float | None) -> str:
         return "   -  " if value is None else f"{100 * value:6.1f}"
 
-    head = (f"{'data':<8} {'split':<6} {'art':>4} {'pred':>5} {'gold':>5} | {'ovl P':>6} "
-            f"{'ovl R':>6} {'ovl F1':>6} | {'ex P':>6} {'ex R':>6} {'ex F1':>6} | "
-            f"{'spk':>6} {'role':>6} {'type':>6}")
+    head = (
+        f"{'data':<8} {'split':<6} {'art':>4} {'pred':>5} {'gold':>5} | {'ovl P':>6} "
+        f"{'ovl R':>6} {'ovl F1':>6} | {'ex P':>6} {'ex R':>6} {'ex F1':>6} | "
+        f"{'spk':>6} {'role':>6} {'type':>6}"
+    )
     lines = [head, "-" * len(head)]
     for m in results:
         o, e = m["overlap"], m["exact"]
@@ -59,5 +72,6 @@ def format_table(results: list[dict[str, Any]]) -> str:
             f"{m['data']:<8} {m['split']:<6} {m['articles']:>4} {m['predicted']:>5} "
             f"{m['gold']:>5} | {pct(o['precision'])} {pct(o['recall'])} {pct(o['f1'])} | "
             f"{pct(e['precision'])} {pct(e['recall'])} {pct(e['f1'])} | "
-            f"{pct(m['speaker_accuracy'])} {pct(m['role_accuracy'])} {pct(m['type_accuracy'])}")
+            f"{pct(m['speaker_accuracy'])} {pct(m['role_accuracy'])} {pct(m['type_accuracy'])}"
+        )
     return "\n".join(lines)

@@ -25,6 +25,7 @@ class SpanLike(Protocol):
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     """``(start, end)`` without surrounding spaces, quotation marks and edge punctuation."""
+    start, end = max(0, start), min(len(text), end)
     while start < end and text[start] in TRIM_CHARS:
         start += 1
     while end > start and text[end - 1] in TRIM_CHARS:
@@ -41,8 +42,11 @@ def iou(a: tuple[int, int], b: tuple[int, int]) -> float:
     return inter / union
 
 
-def match_spans(pred: Sequence[tuple[int, int]], gold: Sequence[tuple[int, int]],
-                threshold: float = IOU_THRESHOLD) -> list[tuple[int, int]]:
+def match_spans(
+    pred: Sequence[tuple[int, int]],
+    gold: Sequence[tuple[int, int]],
+    threshold: float = IOU_THRESHOLD,
+) -> list[tuple[int, int]]:
     """One-to-one ``(pred index, gold index)`` pairs with IoU >= ``threshold``, best first."""
     pairs = []
     for i, p in enumerate(pred):
@@ -83,8 +87,12 @@ def same_person(a: str | None, b: str | None) -> bool:
     if a == b:
         return True
     short, long_ = sorted((a.split(), b.split()), key=len)
-    return len(short) < len(long_) and long_[-len(short):] == short and short[-1].isalpha() and \
-        len(short[-1]) > 2
+    return (
+        len(short) < len(long_)
+        and long_[-len(short) :] == short
+        and short[-1].isalpha()
+        and len(short[-1]) > 2
+    )
 
 
 @dataclass
@@ -116,12 +124,18 @@ class Counts:
             return round(ok / n, 4) if n else None
 
         return {
-            "articles": self.n_articles, "errors": self.errors,
-            "predicted": self.n_pred, "gold": self.n_gold,
-            "exact": prf(self.tp_exact), "overlap": prf(self.tp_overlap),
-            "speaker_accuracy": acc(self.speaker_ok, self.speaker_n), "speaker_n": self.speaker_n,
-            "role_accuracy": acc(self.role_ok, self.role_n), "role_n": self.role_n,
-            "type_accuracy": acc(self.type_ok, self.type_n), "type_n": self.type_n,
+            "articles": self.n_articles,
+            "errors": self.errors,
+            "predicted": self.n_pred,
+            "gold": self.n_gold,
+            "exact": prf(self.tp_exact),
+            "overlap": prf(self.tp_overlap),
+            "speaker_accuracy": acc(self.speaker_ok, self.speaker_n),
+            "speaker_n": self.speaker_n,
+            "role_accuracy": acc(self.role_ok, self.role_n),
+            "role_n": self.role_n,
+            "type_accuracy": acc(self.type_ok, self.type_n),
+            "type_n": self.type_n,
             "role_confusion": self.confusion,
         }
 

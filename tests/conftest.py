@@ -47,7 +47,7 @@ def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory):
 
 
 # --- quote extraction fixtures (owner: quote and speaker extraction) ---------------------------
-# One spaCy pipeline per test session, shared by tests/test_extraction_*.py, tests/test_quotes_cli.py.
+# One spaCy pipeline per test session, shared by the quote extraction and quotes CLI tests.
 
 
 @pytest.fixture(scope="session")

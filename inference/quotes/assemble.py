@@ -33,6 +33,76 @@ MIXED_COVERAGE = 0.6
 INHERIT_DISTANCE = 600
 _QUOTE_CHARS = re.compile(r"[\"“”„«»]")
 _WORD = re.compile(r"\w+")
+_CAPITALISED_NAME = re.compile(
+    r"\b([A-Z][a-z'’]+)(?: [A-Z]\.)? [A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+)?\b"
+)
+#: Capitalised words that start a sentence or a title rather than a name.
+_NOT_NAMES = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "For",
+        "But",
+        "And",
+        "If",
+        "When",
+        "While",
+        "After",
+        "Before",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "It",
+        "He",
+        "She",
+        "They",
+        "We",
+        "I",
+        "Our",
+        "Their",
+        "His",
+        "Her",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Sen",
+        "Rep",
+        "Gov",
+        "President",
+        "Senator",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "New",
+        "United",
+        "North",
+        "South",
+        "East",
+        "West",
+    ]
+)
 _SENTENCE_END = re.compile(r"[.!?,]\W*$")
 
 
@@ -81,24 +151,36 @@ class ArticleState:
                     continue
                 named = self.known.setdefault(tok.lower_, _Named())
                 sent = tok.sent
-                left = doc[max(sent.start, tok.i - 8):tok.i].text
+                left = doc[max(sent.start, tok.i - 8) : tok.i].text
                 right = ""
                 if tok.i + 1 < sent.end and doc[tok.i + 1].text == ",":
-                    right = doc[tok.i + 1:min(sent.end, tok.i + 10)].text.split(",")[1]
+                    right = doc[tok.i + 1 : min(sent.end, tok.i + 10)].text.split(",")[1]
                 named.descriptor += f" {descriptor_of(tok)} {left} {right}"
                 if not named.organization:
                     named.organization = organization_of(tok, [tok])
 
     def full_name(self, name: str) -> str:
         """The longest PERSON name in the article ending with ``name`` ("Clinton" ->
-        "Hillary Clinton")."""
+        "Hillary Clinton"); names in unparsed sentences are found by their capitals."""
         parts = name.split()
         best = name
         for _, other in self.people:
             o = other.split()
-            if len(o) > len(parts) and o[-len(parts):] == parts and len(other) > len(best):
+            if len(o) > len(parts) and o[-len(parts) :] == parts and len(other) > len(best):
                 best = other
+        if best == name and len(parts) == 1 and name[:1].isupper():
+            found = re.search(r"\b((?:[A-Z][\w'’.-]+ ){1,3})" + re.escape(name) + r"\b", self.text)
+            if found and found.group(1).split()[0] not in _NOT_NAMES:
+                best = found.group(0)
         return best
+
+    def name_before(self, pos: int) -> str | None:
+        """The last capitalised two-or-three-word name before ``pos`` (unparsed text too)."""
+        last = None
+        for m in _CAPITALISED_NAME.finditer(self.text, max(0, pos - 1500), pos):
+            if m.group(1) not in _NOT_NAMES:
+                last = m.group(0)
+        return last
 
     def _nearest(self, items: list[tuple[int, str]], pos: int) -> tuple[int, str] | None:
         i = bisect.bisect_left(items, (pos, ""))
@@ -107,8 +189,12 @@ class ArticleState:
     def resolve(self, mention: Mention) -> None:
         """Fill ``name``/``organization`` of pronoun, short-name and 'the company' mentions."""
         low = mention.text.lower()
-        if mention.kind == "org" and mention.entity == "ORG" and mention.name and \
-                mention.name.split()[-1].lower() in self.surnames:
+        if (
+            mention.kind == "org"
+            and mention.entity == "ORG"
+            and mention.name
+            and mention.name.split()[-1].lower() in self.surnames
+        ):
             # the small model often tags a bare surname as ORG
             mention.kind, mention.entity = "person", "PERSON"
             if mention.organization == mention.name:
@@ -119,13 +205,17 @@ class ArticleState:
             need = PRONOUNS.get(mention.pronoun or "", "person")
             cands: list[tuple[int, str]] = []
             for pos, prev in reversed(self.speakers):
-                if prev.name and (prev.kind == "person" if need == "person" else
-                                  prev.kind in ("org", "group")):
+                if prev.name and (
+                    prev.kind == "person" if need == "person" else prev.kind in ("org", "group")
+                ):
                     cands.append((pos, prev.name))
                     break
             near = self._nearest(self.subjects if need == "person" else self.orgs, mention.start)
             if near is None and need == "person":
                 near = self._nearest(self.people, mention.start)
+            if near is None and not cands and need == "person":
+                guess = self.name_before(mention.start)
+                near = (0, guess) if guess else None
             if near:
                 cands.append(near)
             if cands:
@@ -150,8 +240,12 @@ class ArticleState:
                     mention.descriptor += " " + named.descriptor
 
     def role(self, mention: Mention) -> str:
-        return classify_role(mention.text if mention.kind != "pronoun" else (mention.name or ""),
-                             mention.descriptor, mention.organization, mention.entity)
+        return classify_role(
+            mention.text if mention.kind != "pronoun" else (mention.name or ""),
+            mention.descriptor,
+            mention.organization,
+            mention.entity,
+        )
 
 
 def _sent_infos(docs: list[tuple[int, Doc]]) -> list[SentInfo]:
@@ -169,7 +263,7 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def _is_title(text: str, q: QuoteSpan) -> bool:
-    before = _WORD.findall(text[max(0, q.start - 30):q.start].lower())
+    before = _WORD.findall(text[max(0, q.start - 30) : q.start].lower())
     return bool(before) and before[-1] in TITLE_WORDS
 
 
@@ -190,7 +284,7 @@ def build_quotes(text: str, docs: list[tuple[int, Doc]]) -> list[Quote]:
 
     for q in find_quote_spans(text):
         qspan = (q.start, q.end)
-        n_words = len(_WORD.findall(text[q.start:q.end]))
+        n_words = len(_WORD.findall(text[q.start : q.end]))
         lo = max(0, bisect.bisect_right(starts, q.start) - 1)
         sents = []
         for info in infos[lo:]:
@@ -201,7 +295,7 @@ def build_quotes(text: str, docs: list[tuple[int, Doc]]) -> list[Quote]:
         para = paragraph_of(q.start)
         best: Attribution | None = None
         best_off = 0
-        best_dist = 10 ** 9
+        best_dist = 10**9
         for info in sents:
             for att in info.attributions:
                 cue = _abs(att.cue, info.offset)
@@ -218,12 +312,15 @@ def build_quotes(text: str, docs: list[tuple[int, Doc]]) -> list[Quote]:
         if best is None and sents:
             # "X said:" ending the sentence (or paragraph) just before the quote
             k = infos.index(sents[0])
-            for info in infos[max(0, k - 1):k + 1]:
+            for info in infos[max(0, k - 1) : k + 1]:
                 for att in info.attributions:
-                    if att.kind == "intro" and att.speaker is not None \
-                            and _abs(att.cue, info.offset) < q.start:
+                    if (
+                        att.kind == "intro"
+                        and att.speaker is not None
+                        and _abs(att.cue, info.offset) < q.start
+                    ):
                         best, best_off = att, info.offset
-        short = n_words < SHORT_QUOTE_WORDS and not _SENTENCE_END.search(text[q.start:q.end])
+        short = n_words < SHORT_QUOTE_WORDS and not _SENTENCE_END.search(text[q.start : q.end])
         if short and (_is_title(text, q) or best is None):
             continue
         mention = None
@@ -235,16 +332,20 @@ def build_quotes(text: str, docs: list[tuple[int, Doc]]) -> list[Quote]:
             content = [c for c in best.content if _overlaps(c, qspan)]
             if content:
                 c_start, c_end = content[0]
-                if (q.end - q.start) < MIXED_COVERAGE * (c_end - c_start) and \
-                        _QUOTE_CHARS.search(text[c_start:c_end]):
+                if (q.end - q.start) < MIXED_COVERAGE * (c_end - c_start) and _QUOTE_CHARS.search(
+                    text[c_start:c_end]
+                ):
                     if id(best) in used:
                         continue
                     used[id(best)] = (c_start, c_end)
                     start, end, qtype = c_start, c_end, "mixed"
             if qtype == "direct":
                 used.setdefault(id(best), qspan)
-        elif prev is not None and (q.continued or q.start - prev[0] < INHERIT_DISTANCE) \
-                and paragraph_of(q.start) - paragraph_of(prev[0]) <= 1:
+        elif (
+            prev is not None
+            and (q.continued or q.start - prev[0] < INHERIT_DISTANCE)
+            and paragraph_of(q.start) - paragraph_of(prev[0]) <= 1
+        ):
             mention = prev[1]
         elif short:
             continue
@@ -282,7 +383,7 @@ def build_quotes(text: str, docs: list[tuple[int, Doc]]) -> list[Quote]:
             for c in att.content:
                 if any(_overlaps(c, d) for d in direct_spans):
                     continue
-                qtype = "mixed" if _QUOTE_CHARS.search(text[c[0]:c[1]]) else "indirect"
+                qtype = "mixed" if _QUOTE_CHARS.search(text[c[0] : c[1]]) else "indirect"
                 found.append((c[0], c[1], qtype, att, mention))
             if mention is not None:
                 state.speakers.append((mention.start, mention))
@@ -296,7 +397,7 @@ def build_quotes(text: str, docs: list[tuple[int, Doc]]) -> list[Quote]:
         seen.add((start, end))
         quote = Quote(text=text[start:end], start=start, end=end, type=qtype)
         if mention is not None:
-            quote.speaker = text[mention.start:mention.end]
+            quote.speaker = text[mention.start : mention.end]
             quote.speaker_start, quote.speaker_end = mention.start, mention.end
             quote.speaker_name = mention.name or quote.speaker
             quote.organization = mention.organization

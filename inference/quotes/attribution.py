@@ -56,7 +56,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and text[end - 1] in _EDGE:
         end -= 1
-    if text[start:start + 5].lower() == "that " and end - start > 5:
+    if text[start : start + 5].lower() == "that " and end - start > 5:
         start += 5
     if end - start > 1 and text[end - 1] == "." and text[end - 2].islower():
         end -= 1
@@ -69,8 +69,9 @@ def _range(tokens: list[Token]) -> tuple[int, int] | None:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
 
-def _fragments(sent: Span, include: list[Token], exclude: set[int], offset: int
-               ) -> list[tuple[int, int]]:
+def _fragments(
+    sent: Span, include: list[Token], exclude: set[int], offset: int
+) -> list[tuple[int, int]]:
     """Contiguous runs of ``include`` tokens not in ``exclude``, as trimmed absolute spans."""
     text = sent.doc.text
     runs: list[list[Token]] = []
@@ -146,9 +147,13 @@ def find_attributions(sent: Span, offset: int) -> list[Attribution]:
                 content = _fragments(sent, before, set(), offset)
         if not content and speaker is not None and tok.dep_ != "relcl":
             content = _object_content(sent, tok, offset)
-        text_after = sent.doc.text[tok.idx + len(tok.text):sent.end_char].lstrip()
-        kind = "intro" if text_after.startswith(":") or (
-            not content and sent.doc.text[sent.end_char - 1:sent.end_char] == ":") else "verb"
+        text_after = sent.doc.text[tok.idx + len(tok.text) : sent.end_char].lstrip()
+        kind = (
+            "intro"
+            if text_after.startswith(":")
+            or (not content and sent.doc.text[sent.end_char - 1 : sent.end_char] == ":")
+            else "verb"
+        )
         weak = lemma in WEAK_LEMMAS
         if weak and not comps and kind != "intro":
             content = []

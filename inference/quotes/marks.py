@@ -77,10 +77,20 @@ def find_quote_spans(text: str, max_chars: int = 5000) -> list[QuoteSpan]:
             end = p_end
             while end > open_at and text[end - 1].isspace():
                 end -= 1
-            spans.append(QuoteSpan(open_at, end, closed=False, continues=goes_on,
-                                   continued=carried and first_in_para))
+            spans.append(
+                QuoteSpan(
+                    open_at,
+                    end,
+                    closed=False,
+                    continues=goes_on,
+                    continued=carried and first_in_para,
+                )
+            )
             carried = goes_on
         else:
             carried = False
-    return [s for s in spans if s.end > s.start and s.end - s.start <= max_chars
-            and text[s.start:s.end].strip()]
+    return [
+        s
+        for s in spans
+        if s.end > s.start and s.end - s.start <= max_chars and text[s.start : s.end].strip()
+    ]

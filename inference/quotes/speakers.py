@@ -12,7 +12,30 @@ from newsstance.inference.quotes.cues import PRONOUNS
 _CUT_DEPS = frozenset({"relcl", "appos", "advcl", "punct", "cc", "parataxis", "ccomp"})
 _MAX_MENTION = 14
 #: Nouns whose definite mention ("the company") refers back to the last organisation named.
-ORG_NOUNS = frozenset(["company", "firm", "group", "organization", "organisation", "agency", "ministry", "department", "campaign", "government", "administration", "network", "newspaper", "paper", "outlet", "union", "bank", "party", "committee", "team"])
+ORG_NOUNS = frozenset(
+    [
+        "company",
+        "firm",
+        "group",
+        "organization",
+        "organisation",
+        "agency",
+        "ministry",
+        "department",
+        "campaign",
+        "government",
+        "administration",
+        "network",
+        "newspaper",
+        "paper",
+        "outlet",
+        "union",
+        "bank",
+        "party",
+        "committee",
+        "team",
+    ]
+)
 _TITLE_LEFT = frozenset({"compound", "amod", "nmod", "det", "poss", "case"})
 
 
@@ -40,8 +63,9 @@ def mention_tokens(head: Token) -> list[Token]:
         tok = stack.pop()
         keep.add(tok.i)
         for child in tok.children:
-            if child.dep_ not in _CUT_DEPS or (child.dep_ == "punct" and child.i < head.i
-                                               and child.text in ".'’"):
+            if child.dep_ not in _CUT_DEPS or (
+                child.dep_ == "punct" and child.i < head.i and child.text in ".'’"
+            ):
                 stack.append(child)
     if len(keep) > _MAX_MENTION:
         keep = {head.i} | {c.i for c in head.lefts if c.dep_ in _TITLE_LEFT}
@@ -53,8 +77,11 @@ def mention_tokens(head: Token) -> list[Token]:
     while hi + 1 in keep:
         hi += 1
     # keep words glued to the mention ("al-Jubeir", "T. Decker") and a name entity it cuts
-    while hi + 1 < len(doc) and not doc[hi].whitespace_ and (doc[hi + 1].text in "-'’" or
-                                                              doc[hi].text in "-'’"):
+    while (
+        hi + 1 < len(doc)
+        and not doc[hi].whitespace_
+        and (doc[hi + 1].text in "-'’" or doc[hi].text in "-'’")
+    ):
         hi += 1
     for ent in doc.ents:
         if ent.label_ == "PERSON" and ent.start <= head.i < ent.end:
@@ -63,7 +90,7 @@ def mention_tokens(head: Token) -> list[Token]:
         lo += 1
     while hi > lo and (doc[hi].is_punct and doc[hi].text != "." or doc[hi].is_space):
         hi -= 1
-    return list(doc[lo:hi + 1])
+    return list(doc[lo : hi + 1])
 
 
 def _entity_in(tokens: list[Token], labels: tuple[str, ...]) -> Span | None:
@@ -83,8 +110,12 @@ def _propn_name(tokens: list[Token], head: Token) -> str | None:
     run = [head]
     i = head.i - 1
     doc = head.doc
-    while i >= tokens[0].i and doc[i].pos_ == "PROPN" and doc[i].dep_ in ("compound", "nmod") \
-            and not doc[i].text.endswith("."):
+    while (
+        i >= tokens[0].i
+        and doc[i].pos_ == "PROPN"
+        and doc[i].dep_ in ("compound", "nmod")
+        and not doc[i].text.endswith(".")
+    ):
         run.insert(0, doc[i])
         i -= 1
     return " ".join(t.text for t in run)
@@ -94,9 +125,13 @@ def descriptor_of(head: Token) -> str:
     """Words describing the speaker: appositions, titles before the name, 'for/of/at' phrases."""
     parts: list[str] = []
     for child in head.children:
-        if child.dep_ == "appos" or (child.dep_ == "prep" and child.lower_ in ("for", "of", "at",
-                                                                                "with", "from")) or child.dep_ in ("compound", "amod", "nmod", "poss") and child.i < head.i:
-            parts.append(child.doc[child.left_edge.i:child.right_edge.i + 1].text)
+        if (
+            child.dep_ == "appos"
+            or (child.dep_ == "prep" and child.lower_ in ("for", "of", "at", "with", "from"))
+            or child.dep_ in ("compound", "amod", "nmod", "poss")
+            and child.i < head.i
+        ):
+            parts.append(child.doc[child.left_edge.i : child.right_edge.i + 1].text)
     if head.dep_ == "appos":
         parts.append(head.head.text)
     return " ".join(parts)
@@ -122,7 +157,7 @@ def build_mention(head: Token, offset: int) -> Mention:
     doc = head.doc
     start = offset + tokens[0].idx
     end = offset + tokens[-1].idx + len(tokens[-1].text)
-    text = doc.text[tokens[0].idx:tokens[-1].idx + len(tokens[-1].text)]
+    text = doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
     mention = Mention(start, end, text, descriptor=descriptor_of(head))
     low = head.lower_
     if len(tokens) == 1 and low in PRONOUNS:
@@ -139,8 +174,11 @@ def build_mention(head: Token, offset: int) -> Mention:
         return mention
     person = _entity_in(tokens, ("PERSON",))
     org = organization_of(head, tokens)
-    if person is not None and person.root.i == head.i or (person is None and head.pos_ == "PROPN"
-                                                          and head.ent_type_ in ("", "PERSON")):
+    if (
+        person is not None
+        and person.root.i == head.i
+        or (person is None and head.pos_ == "PROPN" and head.ent_type_ in ("", "PERSON"))
+    ):
         mention.kind = "person"
         mention.entity = "PERSON"
         mention.name = person.text if person is not None else _propn_name(tokens, head)
