@@ -1,0 +1,159 @@
+"""Export a model directory to ONNX (``model.onnx``) and int8 (``model.int8.onnx``).
+
+:func:`export_onnx` loads the safetensors model with PyTorch, exports a graph mapping token windows
+(``input_ids``, ``attention_mask``, ``token_type_ids`` when the encoder uses them) to one logits
+tensor per task (``logits_<task>``: (windows, labels)), quantizes it dynamically to int8 with
+``onnxruntime.quantization.quantize_dynamic``, checks both against PyTorch on a few inputs, and
+records the sha256 of the ONNX, config and tokenizer files in ``newsstance.json`` (key
+``onnx_sha256``), which :class:`~newsstance.inference.onnx_backend.OnnxQuoteClassifier` checks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from newsstance.inference.onnx_backend import (
+    CONFIG_FILE,
+    INFO_FILE,
+    INT8_FILE,
+    ONNX_FILE,
+    ONNX_SHA_KEY,
+    TOKENIZER_FILE,
+    OnnxModelError,
+    session_options,
+    sha256_file,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Largest |logit| difference allowed between PyTorch and the fp32 ONNX graph.
+FP32_ATOL = 1e-3
+#: Inputs the export is checked on.
+CHECK_EXAMPLES = [
+    {"target": "the contract", "text": "The company said it was proud to support the contract.",
+     "quote_start": 29, "quote_end": 55, "speaker": "the company", "speaker_role": "company"},
+    {"target": "the plan", "text": "\"I'll seriously consider leaving over this plan,\" said "
+     "Jane Doe, an employee.", "quote_start": 1, "quote_end": 47, "speaker": "Jane Doe",
+     "speaker_role": "employee"},
+    {"target": "", "text": "Shares fell 3% after the report. " * 40},
+    {"target": "tariffs", "text": "Officials said the tariffs would hurt farmers."},
+]
+
+
+def _window_module(model: Any) -> Any:
+    """A torch module: windows -> tuple of per-task logits (the heads on mean-pooled windows)."""
+    from torch import nn
+
+    class WindowLogits(nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+            self.tasks = list(inner.task_labels)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
+            emb = self.inner.embed_windows(input_ids, attention_mask, token_type_ids)
+            return tuple(self.inner.heads[t](emb) for t in self.tasks)
+
+    return WindowLogits(model).eval()
+
+
+def _update_info(root: Path, update: dict[str, Any]) -> None:
+    path = root / INFO_FILE
+    info: dict[str, Any] = {}
+    if path.is_file():
+        info = json.loads(path.read_text(encoding="utf-8"))
+    info.update(update)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _run_onnx(path: Path, feed: dict[str, np.ndarray], outputs: list[str]) -> list[np.ndarray]:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), sess_options=session_options(),
+                                   providers=["CPUExecutionProvider"])
+    names = {i.name for i in session.get_inputs()}
+    return session.run(outputs, {k: v for k, v in feed.items() if k in names})
+
+
+def export_onnx(model_dir: str | Path, *, quantize: bool = True, opset: int = 17,
+                check: bool = True) -> dict[str, Any]:
+    """Write ``model.onnx`` (and ``model.int8.onnx``) into ``model_dir``; return a report with
+    the files' sha256 and the largest logit differences from PyTorch."""
+    import torch
+
+    from newsstance.inference.encoding import encode_examples
+    from newsstance.inference.modeling import load_model_dir
+
+    root = Path(model_dir)
+    loaded = load_model_dir(root)
+    module = _window_module(loaded.model)
+    tasks = module.tasks
+    use_types = loaded.model.uses_token_types
+    windows = encode_examples(loaded.tokenizer, CHECK_EXAMPLES, loaded.settings)
+    width = max(len(r) for r in windows.input_ids)
+    pad_id = loaded.tokenizer.pad_token_id or 0
+
+    def pad(rows: list[list[int]], value: int) -> np.ndarray:
+        return np.array([r + [value] * (width - len(r)) for r in rows], dtype=np.int64)
+
+    feed = {"input_ids": pad(windows.input_ids, pad_id),
+            "attention_mask": pad(windows.attention_mask, 0),
+            "token_type_ids": pad(windows.token_type_ids, 0)}
+    input_names = ["input_ids", "attention_mask"] + (["token_type_ids"] if use_types else [])
+    output_names = [f"logits_{t}" for t in tasks]
+    args = tuple(torch.from_numpy(feed[n]) for n in input_names)
+    axes = {n: {0: "windows", 1: "tokens"} for n in input_names}
+    axes.update({n: {0: "windows"} for n in output_names})
+    onnx_path = root / ONNX_FILE
+    tmp = root / (ONNX_FILE + ".tmp")
+    with torch.inference_mode():
+        expected = [t.numpy() for t in module(*args)]
+        torch.onnx.export(module, args, str(tmp), input_names=input_names,
+                          output_names=output_names, dynamic_axes=axes, opset_version=opset,
+                          do_constant_folding=True, dynamo=False)
+    tmp.replace(onnx_path)
+    report: dict[str, Any] = {"opset": opset, "tasks": tasks, "files": {}}
+    if check:
+        got = _run_onnx(onnx_path, feed, output_names)
+        diff = max(float(np.abs(g - e).max()) for g, e in zip(got, expected, strict=True))
+        report["fp32_max_abs_diff"] = diff
+        if diff > FP32_ATOL:
+            raise OnnxModelError(f"the exported graph differs from PyTorch by {diff:.2e} "
+                                 f"(allowed {FP32_ATOL:.0e})")
+    names = [ONNX_FILE]
+    if quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        int8_path = root / INT8_FILE
+        tmp8 = root / (INT8_FILE + ".tmp")
+        quantize_dynamic(str(onnx_path), str(tmp8), weight_type=QuantType.QInt8)
+        tmp8.replace(int8_path)
+        names.append(INT8_FILE)
+        if check:
+            got = _run_onnx(int8_path, feed, output_names)
+            report["int8_max_abs_diff"] = max(
+                float(np.abs(g - e).max()) for g, e in zip(got, expected, strict=True))
+            report["int8_argmax_agreement"] = float(np.mean(np.concatenate(
+                [g.argmax(1) == e.argmax(1) for g, e in zip(got, expected, strict=True)])))
+    for name in [*names, CONFIG_FILE, TOKENIZER_FILE]:
+        if not (root / name).is_file():
+            raise OnnxModelError(f"{root / name} is missing: the ONNX backend needs it")
+        report["files"][name] = sha256_file(root / name)
+    from newsstance.inference.modeling import WEIGHTS_FILE
+
+    info_path = root / INFO_FILE
+    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
+    update: dict[str, Any] = {ONNX_SHA_KEY: report["files"],
+                              "onnx_export": {k: v for k, v in report.items() if k != "files"}}
+    if not info.get("weights_sha256"):
+        update["weights_sha256"] = sha256_file(root / WEIGHTS_FILE)
+    _update_info(root, update)
+    logger.info("exported %s: %s", root, report)
+    return report
