@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,8 @@ def export_onnx(model_dir: str | Path, *, quantize: bool = True, opset: int = 17
     axes.update({n: {0: "windows"} for n in output_names})
     onnx_path = root / ONNX_FILE
     tmp = root / (ONNX_FILE + ".tmp")
-    with torch.inference_mode():
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer and deprecation chatter
         expected = [t.numpy() for t in module(*args)]
         torch.onnx.export(module, args, str(tmp), input_names=input_names,
                           output_names=output_names, dynamic_axes=axes, opset_version=opset,

@@ -57,3 +57,44 @@ def quote_extractor():
 
     return QuoteExtractor.load()
 # --- end of quote extraction fixtures -----------------------------------------------------------
+
+
+# --- analyzer fixtures (owner: scoring API / analyze CLI / ONNX backend) -----------------------
+# A tiny random multi-task model directory (from tiny_bert_dir), exported to ONNX + int8 once per
+# session, and a NewsAnalyzer on it (ONNX int8 backend) sharing the session's quote extractor.
+
+
+@pytest.fixture(scope="session")
+def analyzer_model_dir(tiny_bert_dir, tmp_path_factory: pytest.TempPathFactory):
+    """A model directory (safetensors + model.onnx + model.int8.onnx, sha256s recorded)."""
+    import json
+
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from newsstance.inference.encoding import EncodingSettings
+    from newsstance.inference.modeling import (
+        DEFAULT_TASK_LABELS,
+        MultiTaskQuoteModel,
+        save_model_dir,
+    )
+    from newsstance.inference.onnx_export import export_onnx
+
+    path = tmp_path_factory.mktemp("analyzer_model") / "tiny-news"
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(3)
+        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), DEFAULT_TASK_LABELS)
+    settings = EncodingSettings(max_length=64, stride=16, context_chars=200)
+    sha = save_model_dir(model, AutoTokenizer.from_pretrained(tiny_bert_dir), path, settings)
+    (path / "newsstance.json").write_text(json.dumps({"weights_sha256": sha, "version": "0.0.1"}))
+    export_onnx(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_analyzer(analyzer_model_dir, quote_extractor):
+    """A :class:`NewsAnalyzer` on the tiny model (ONNX int8)."""
+    from newsstance.inference.analyzer import NewsAnalyzer
+
+    return NewsAnalyzer.from_pretrained(analyzer_model_dir, extractor=quote_extractor)
+# --- end of analyzer fixtures -------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The public API is re-exported here lazily, so ``import newsstance`` stays cheap:
 
-- :func:`extract_quotes` and :class:`Quote` (quote and speaker extraction).
+- :func:`extract_quotes` and :class:`Quote` (quote and speaker extraction);
+- :class:`NewsAnalyzer` (quotes with stance and sentiment, and the article's tone).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ _EXPORTS = {
     "Quote": "newsstance.inference.quote",
     "extract_quotes": "newsstance.inference.extraction",
     "QuoteExtractor": "newsstance.inference.extraction",
+    "NewsAnalyzer": "newsstance.inference.analyzer",
 }
 
-__all__ = ["Quote", "QuoteExtractor", "__version__", "extract_quotes"]
+__all__ = ["NewsAnalyzer", "Quote", "QuoteExtractor", "__version__", "extract_quotes"]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from newsstance.inference.analyzer import NewsAnalyzer
     from newsstance.inference.extraction import QuoteExtractor, extract_quotes
     from newsstance.inference.quote import Quote
 

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from newsstance import __version__
 
 #: Modules with a ``register(subparsers)`` function, in help order.
-COMMAND_MODULES = ("newsstance.inference.commands", "newsstance.training.commands")
+COMMAND_MODULES = ("newsstance.inference.commands", "newsstance.inference.analyze_cli",
+                   "newsstance.training.commands")
 
 
 class CommandError(Exception):
