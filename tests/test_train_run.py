@@ -123,3 +123,20 @@ def test_cli_trains(source, tiny_bert_dir, tmp_path, capsys):
     info = json.loads((out / "newsstance.json").read_text())
     assert info["config"]["seed"] == 3 and info["data"]["train_inputs"] == 20
     assert "--max-train-samples 20" in info["command"]
+
+
+def test_budget_guard_shortens_the_schedule_to_fit():
+    import time
+
+    from newsstance.training.trainer import BudgetGuard, LinearSchedule
+
+    schedule = LinearSchedule(total=100, warmup=10)
+    assert schedule(0) < schedule(9) <= 1.0 and schedule(100) == 0.0
+    roomy = BudgetGuard(3600.0, time.monotonic(), schedule, 50, 10, 8)
+    assert not any(roomy.should_stop(s, 0.001) for s in range(1, 100))
+    assert schedule.total == 100 and not roomy.shortened
+    # 1 s per step and a 30 s budget: about 30 steps fit, and the decay ends there
+    tight = BudgetGuard(30.0, time.monotonic(), schedule, 50, 0, 8)
+    stops = [s for s in range(1, 101) if tight.should_stop(s, 1.0)]
+    assert tight.shortened and 20 <= schedule.total <= 31 and stops[0] == schedule.total
+    assert schedule(schedule.total) == 0.0

@@ -136,7 +136,11 @@ class TrainConfig:
     - ``seed``: the one seed of the run. ``max_train_samples``: cap on all training inputs.
     - ``max_eval_samples``: per-source cap on dev inputs (nqs dev is small and kept whole).
     - ``exclude_nqs_dev_groups``: drop nqs dev articles from the other sources' training data.
-    - ``time_budget_minutes``: stop training (evaluate, save) once this much time has passed.
+    - ``time_budget_minutes``: a safety net for slow machines. When the remaining steps would
+      not fit, the learning-rate decay is shortened so that training ends annealed within the
+      budget (then evaluates and saves). A run that hits it depends on the machine's speed.
+    - ``num_threads``: torch threads during the run (default: torch's choice; restored after).
+      On a busy machine 1 thread can be faster than 2.
     - ``data_dir``: the labelled data root (default: see :mod:`newsstance.datapaths`).
     """
 
@@ -162,6 +166,7 @@ class TrainConfig:
     max_eval_samples: int | None = 1000
     exclude_nqs_dev_groups: bool = True
     time_budget_minutes: float | None = None
+    num_threads: int | None = None
     data_dir: str | None = None
 
     def __post_init__(self) -> None:
@@ -186,7 +191,7 @@ class TrainConfig:
         self._check_int("context_chars", 0)
         self._check_int("stride", 0)
         self._check_int("seed", 0)
-        for name in ("max_train_samples", "max_eval_samples"):
+        for name in ("max_train_samples", "max_eval_samples", "num_threads"):
             if getattr(self, name) is not None:
                 self._check_int(name, 1)
         if not _finite_number(self.lr) or not 0 < self.lr < 1:

@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "or ../shared/data)")
     p.add_argument("--time-budget", type=float, metavar="MIN", dest="time_budget_minutes",
                    help="stop training after MIN minutes (then evaluate and save)")
+    p.add_argument("--threads", type=int, metavar="N", dest="num_threads",
+                   help="torch threads for the run (1 can be faster on a busy machine)")
     p.add_argument("--resume", action="store_true",
                    help="continue from OUTPUT_DIR/checkpoints/last if it exists")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -46,7 +48,7 @@ def run_train(args: argparse.Namespace) -> int:
         "output_dir": args.output_dir, "max_train_samples": args.max_train_samples,
         "epochs": args.epochs, "seed": args.seed, "lr": args.lr, "batch_size": args.batch_size,
         "base_model": args.base_model, "data_dir": args.data_dir,
-        "time_budget_minutes": args.time_budget_minutes,
+        "time_budget_minutes": args.time_budget_minutes, "num_threads": args.num_threads,
     }
     try:
         config = load_config(args.config, **{k: v for k, v in overrides.items() if v is not None})

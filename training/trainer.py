@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 RESOLVED_CONFIG_FILE = "train_config.json"
 #: Config fields that may change between a run and its resumption.
-RESUMABLE_CHANGES = ("time_budget_minutes", "output_dir", "data_dir")
+RESUMABLE_CHANGES = ("time_budget_minutes", "output_dir", "data_dir", "num_threads")
 
 
 @dataclass
@@ -188,14 +188,54 @@ def _optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
         return torch.optim.AdamW(groups, lr=config.lr, foreach=True)
 
 
-def _scheduler(optimizer: torch.optim.Optimizer, total: int,
-               warmup: int) -> torch.optim.lr_scheduler.LambdaLR:
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / (warmup + 1)
-        return max(0.0, (total - step) / max(1, total - warmup))
+class LinearSchedule:
+    """Learning-rate factor: linear warmup, then linear decay reaching 0 at step ``total``
+    (a :class:`BudgetGuard` may move ``total`` earlier)."""
 
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    def __init__(self, total: int, warmup: int) -> None:
+        self.total, self.warmup = total, warmup
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / (self.warmup + 1)
+        return max(0.0, (self.total - step) / max(1, self.total - self.warmup))
+
+
+class BudgetGuard:
+    """Keeps a run inside ``time_budget_minutes``: from the measured time per step and per
+    evaluation it re-estimates how many steps still fit and, when fewer than planned, shortens
+    the schedule so the learning rate still decays to 0 before the budget ends."""
+
+    def __init__(self, budget_s: float | None, started: float, schedule: LinearSchedule,
+                 steps_per_epoch: int, eval_inputs: int, batch_size: int) -> None:
+        self.budget_s, self.started, self.schedule = budget_s, started, schedule
+        self.steps_per_epoch, self.eval_inputs, self.batch_size = (steps_per_epoch, eval_inputs,
+                                                                   batch_size)
+        self.step_seconds = 0.0
+        self.steps = 0
+        self.eval_seconds: float | None = None
+        self.shortened = False
+
+    def record_eval(self, seconds: float) -> None:
+        self.eval_seconds = seconds
+
+    def should_stop(self, step: int, step_seconds: float) -> bool:
+        """Account one finished step; True when training must stop now."""
+        self.steps += 1
+        self.step_seconds += step_seconds
+        if self.budget_s is not None and (self.steps <= 5 or self.steps % 5 == 0):
+            per_step = self.step_seconds / self.steps
+            eval_s = (self.eval_seconds if self.eval_seconds is not None
+                      else per_step * self.eval_inputs / self.batch_size / 2)
+            epoch_ends = sum(1 for k in range(1, self.schedule.total // self.steps_per_epoch + 1)
+                             if step < k * self.steps_per_epoch < self.schedule.total)
+            remaining = (self.budget_s - (time.monotonic() - self.started)
+                         - eval_s * (1 + epoch_ends))
+            fits = step + int(remaining / per_step)
+            if fits < self.schedule.total:
+                self.schedule.total = max(step, fits, self.schedule.warmup + 1)
+                self.shortened = True
+        return self.shortened and step >= self.schedule.total
 
 
 def evaluate_dev(classifier: QuoteClassifier, dev: dict[str, list[TaskInput]],
@@ -290,9 +330,15 @@ def train(config: TrainConfig, *, resume: bool = False, command: str | None = No
           progress: bool = True) -> TrainResult:
     """Fine-tune, evaluate each epoch, write the model directory; see the module docstring."""
     command = command or "newsstance train <config>"
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        return _train(config, resume=resume, command=command, progress=progress)
+    threads = torch.get_num_threads()
+    try:
+        if config.num_threads:
+            torch.set_num_threads(config.num_threads)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            return _train(config, resume=resume, command=command, progress=progress)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -> TrainResult:
@@ -310,7 +356,8 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
     n_batches = math.ceil(len(data.train) / config.batch_size)
     total_steps = n_batches * config.epochs
     optimizer = _optimizer(model, config)
-    scheduler = _scheduler(optimizer, total_steps, int(config.warmup * total_steps))
+    schedule = LinearSchedule(total_steps, int(config.warmup * total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     cweights = class_weights(data.train, run.task_labels, config.class_weighting)
     classifier = QuoteClassifier(model, tokenizer, run.settings)
     start_epoch, step = 0, 0
@@ -322,12 +369,17 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
                                  f"{config.output_dir} was made with another config; "
                                  "resume with the same config or use another output dir")
             start_epoch, step = state["epoch"], state["step"]
+            schedule.total = state.get("schedule_total", total_steps)
             run.history, run.best_epoch = state["history"], state["best_epoch"]
             run.best_score, run.best_dev = state["best_score"], state["best_dev"]
             log.info("resuming after epoch %d", start_epoch)
     budget = config.time_budget_minutes * 60 if config.time_budget_minutes else None
+    guard = BudgetGuard(budget, started, schedule, n_batches,
+                        sum(len(v) for v in data.dev.values()), config.eval_batch_size)
     interactive = sys.stderr.isatty()
     for epoch in range(start_epoch + 1, config.epochs + 1):
+        if step >= schedule.total:
+            break
         torch.manual_seed(config.seed * 1000 + epoch)
         batches = make_batches(sizes, config.batch_size, random.Random(f"{config.seed}:{epoch}"))
         model.train()
@@ -335,6 +387,7 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
         bar = tqdm(batches, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
                    file=sys.stderr, disable=not progress, mininterval=1 if interactive else 60)
         for batch_idx in bar:
+            tick = time.monotonic()
             batch = collate(batch_idx, windows, data.train, run.task_labels, pad_id)
             logits = model(**batch["model"])
             loss = batch_loss(logits, batch, cweights, config.label_smoothing)
@@ -348,13 +401,15 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
             losses.append(float(loss.detach()))
             if len(losses) % 20 == 0:
                 bar.set_postfix(loss=f"{sum(losses[-50:]) / len(losses[-50:]):.4f}")
-            if budget is not None and time.monotonic() - started > budget:
+            if guard.should_stop(step, time.monotonic() - tick):
                 run.stopped_early = True
-                log.warning("time budget of %s min reached in epoch %d (step %d of %d)",
-                            config.time_budget_minutes, epoch, len(losses), len(batches))
+                log.warning("time budget of %s min: training ends at step %d of %d (epoch %d)",
+                            config.time_budget_minutes, step, total_steps, epoch)
                 break
         bar.close()
+        tick = time.monotonic()
         dev = evaluate_dev(classifier, data.dev, config.eval_batch_size)
+        guard.record_eval(time.monotonic() - tick)
         score = selection_score(dev)
         mean_loss = sum(losses) / max(1, len(losses))
         run.history.append({"epoch": epoch, "steps": len(losses), "train_loss": mean_loss,
@@ -367,9 +422,10 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
             run.best_score, run.best_epoch, run.best_dev = score, epoch, dev
             run.save_best(model, tokenizer, data)
         save_checkpoint(config.output_dir, model, tokenizer, run.settings, optimizer, scheduler,
-                        {"epoch": epoch, "step": step, "history": run.history,
-                         "best_epoch": run.best_epoch, "best_score": run.best_score,
-                         "best_dev": run.best_dev, "fingerprint": config_fingerprint(config)})
+                        {"epoch": epoch, "step": step, "schedule_total": schedule.total,
+                         "history": run.history, "best_epoch": run.best_epoch,
+                         "best_score": run.best_score, "best_dev": run.best_dev,
+                         "fingerprint": config_fingerprint(config)})
         if run.stopped_early:
             break
     run.write_description(data)
