@@ -1,0 +1,139 @@
+"""``newsstance baseline`` and ``newsstance evaluate`` end to end on tiny invented data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsstance.cli import main
+from newsstance.datapaths import data_dir
+from newsstance.training.evaluate import DataSpec, parse_data_spec
+
+WORDS = {"favor": "welcome support applaud", "against": "oppose condemn reject",
+         "neutral": "review study consider", "positive": "great happy excellent",
+         "negative": "awful sad terrible"}
+
+
+def write_toy(path: Path) -> Path:
+    """A schema JSONL with train and dev rows for both tasks (a ``split`` column)."""
+    lines = []
+    for split, n in (("train", 6), ("dev", 3)):
+        for task, labels in (("stance", ("favor", "against", "neutral")),
+                             ("sentiment", ("positive", "negative", "neutral"))):
+            for label in labels:
+                for i in range(n):
+                    word = WORDS[label].split()[i % 3]
+                    text = f"Day {i}. \"We {word} it,\" a manager said."
+                    lines.append({"id": f"{split}-{task}-{label}-{i}", "group": f"{split}{i}",
+                                  "task": task, "target": "the plan" if task == "stance" else "",
+                                  "text": text, "quote_start": text.index("We"),
+                                  "quote_end": text.index(" it") + 3,
+                                  "speaker_role": "employee", "label": label, "split": split})
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    data = write_toy(root / "toy.jsonl")
+    cfg = root / "baseline.json"
+    cfg.write_text(json.dumps({"sources": [{"name": str(data)}], "min_df": 1,
+                               "max_features": 500, "exclude_nqs_dev_groups": False}))
+    out = root / "model"
+    assert main(["baseline", str(cfg), "-o", str(out)]) == 0
+    return root, data, out
+
+
+def test_baseline_command_writes_model(trained):
+    _, _, out = trained
+    for name in ("stance.skops", "sentiment.skops", "newsstance.json", "metrics.json",
+                 "README.md", "eval/eval_toy_dev.json", "eval/confusion_toy_dev_stance.png"):
+        assert (out / name).is_file(), name
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["toy:dev"]["stance"]["macro_f1"] == pytest.approx(1.0)
+    info = json.loads((out / "newsstance.json").read_text())
+    assert {"source": "toy", "split": "train", "task": "stance", "n": 18} in [
+        {**r, "source": Path(r["source"]).stem} for r in info["data"]["train"]]
+
+
+def test_evaluate_command(trained, capsys):
+    root, data, out = trained
+    ev = root / "ev"
+    code = main(["evaluate", str(out), "--data", str(data), "--data", f"{data}:train",
+                 "-o", str(ev), "--no-plots"])
+    assert code == 0
+    table = capsys.readouterr().out
+    assert "toy:dev" in table and "toy:train" in table and "sentiment" in table
+    res = json.loads((ev / "eval_toy_dev.json").read_text())
+    assert res["split"] == "dev" and res["model_kind"] == "baseline"
+    assert set(res["tasks"]) == {"stance", "sentiment"}
+    assert res["tasks"]["stance"]["n"] == 9 and "f_avg" in res["tasks"]["stance"]
+    assert "f_avg" not in res["tasks"]["sentiment"]
+
+
+def test_evaluate_one_task_default_output(trained):
+    _, data, out = trained
+    assert main(["evaluate", str(out), "--data", f"{data}:dev", "--task", "stance",
+                 "--max-samples", "4"]) == 0
+    res = json.loads((out / "eval" / "eval_toy_dev.json").read_text())
+    assert list(res["tasks"]) == ["stance"] and res["tasks"]["stance"]["n"] == 4
+    assert (out / "eval" / "confusion_toy_dev_stance.png").is_file()
+
+
+@pytest.mark.parametrize("argv_tail, message", [
+    (["--data", "no_such_source"], "unknown data source"),
+    (["--data", "{data}:test"], "no 'test' split"),
+    (["--data", "missing.jsonl"], "no such file"),
+])
+def test_evaluate_data_errors(trained, capsys, argv_tail, message):
+    _, data, out = trained
+    argv = ["evaluate", str(out), *[a.format(data=data) for a in argv_tail]]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_evaluate_not_a_model_dir(trained, tmp_path, capsys):
+    _, data, _ = trained
+    assert main(["evaluate", str(tmp_path), "--data", str(data)]) == 2
+    assert "not a model directory" in capsys.readouterr().err
+
+
+def test_baseline_config_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"sources": ["nqs"], "C": -1}))
+    assert main(["baseline", str(bad), "-o", str(tmp_path / "m")]) == 2
+    assert "C must be a positive number" in capsys.readouterr().err
+    assert main(["baseline", str(tmp_path / "none.json")]) == 2
+    assert "no such config file" in capsys.readouterr().err
+
+
+def test_parse_data_spec():
+    assert parse_data_spec("nqs") == DataSpec("nqs", None)
+    assert parse_data_spec("fnc1:train") == DataSpec("fnc1", "train")
+    spec = parse_data_spec("dir/my data.jsonl:dev")
+    assert spec.split == "dev" and spec.is_path and spec.name == "my-data"
+
+
+def test_cli_import_is_light():
+    code = ("import sys, newsstance.training.evaluate_cli; "
+            "heavy = [m for m in ('sklearn', 'torch', 'datasets', 'matplotlib') "
+            "if m in sys.modules]; assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(data_dir(required=False) is None, reason="needs /work/shared/data")
+def test_real_nqs_baseline(tmp_path, capsys):
+    cfg = tmp_path / "nqs.json"
+    cfg.write_text(json.dumps({"sources": ["nqs"], "max_features": 20000}))
+    out = tmp_path / "m"
+    assert main(["baseline", str(cfg), "-o", str(out), "--max-train-samples", "3000"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())["nqs:dev"]
+    assert metrics["stance"]["n"] == 527 and metrics["stance"]["macro_f1"] > 0.4
+    assert main(["evaluate", str(out), "--data", "semeval2016_task6", "--no-plots"]) == 0
+    assert "semeval2016_task6:dev" in capsys.readouterr().out

@@ -1,0 +1,181 @@
+"""Run a model (transformer or baseline) over a labelled dataset and score it.
+
+The model only needs ``labels`` (task → label list) and ``predict_proba(examples, task,
+batch_size=...)``; :func:`load_model` picks the right class from the directory's files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from newsstance.training.metrics import TASK_LABELS, task_metrics
+from newsstance.training.model_files import model_kind, write_json
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "dev", "test")
+DEFAULT_SPLIT = "dev"
+
+
+class DataSpecError(ValueError):
+    """An unknown source, a missing split or an unusable ``--data`` value."""
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """``SOURCE[:split]``: a loader name or a schema .csv/.jsonl path, and a split (``None``:
+    ``dev``, or a data file's only split)."""
+
+    source: str
+    split: str | None = None
+
+    @property
+    def is_path(self) -> bool:
+        return self.source.endswith((".csv", ".jsonl")) or "/" in self.source or os.sep in (
+            self.source)
+
+    @property
+    def name(self) -> str:
+        """File-name-safe name: the loader name, or the path's stem."""
+        raw = Path(self.source).stem if self.is_path else self.source
+        return re.sub(r"[^A-Za-z0-9_.-]+", "-", raw)
+
+
+def parse_data_spec(spec: str) -> DataSpec:
+    """``"nqs"`` → (nqs, None); ``"fnc1:train"`` → (fnc1, train); ``"x.jsonl:dev"`` works too."""
+    source, sep, split = spec.rpartition(":")
+    if sep and split in SPLITS and source:
+        return DataSpec(source, split)
+    if not spec:
+        raise DataSpecError("empty --data value")
+    return DataSpec(spec)
+
+
+def load_split(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None
+               ) -> tuple[str, Any]:
+    """``(split, datasets.Dataset)`` named by ``spec``; :class:`DataSpecError` if it does not
+    exist. Without a split: ``dev``, or the only split of a data file."""
+    from newsstance.training.data import load_source
+
+    if spec.is_path and not Path(spec.source).exists():
+        raise DataSpecError(f"{spec.source}: no such file")
+    try:
+        dsd = load_source(spec.source, data_dir=data_dir)
+    except FileNotFoundError as exc:
+        raise DataSpecError(f"data for {spec.source!r} not found: {exc}") from exc
+    except (KeyError, ValueError) as exc:
+        raise DataSpecError(str(exc)) from exc
+    split = spec.split
+    if split is None:
+        split = next(iter(dsd)) if spec.is_path and len(dsd) == 1 else DEFAULT_SPLIT
+    if split not in dsd:
+        raise DataSpecError(f"{spec.source!r} has no {split!r} split "
+                            f"(available: {', '.join(dsd) or 'none'})")
+    return split, dsd[split]
+
+
+def load_model(path: str | os.PathLike[str]) -> Any:
+    """A :class:`BaselineModel` or ``QuoteClassifier`` for a model directory (by its files)."""
+    kind = model_kind(path)
+    if kind == "baseline":
+        from newsstance.training.baseline import BaselineModel
+
+        return BaselineModel.load(path)
+    from newsstance.inference.classifier import QuoteClassifier
+
+    return QuoteClassifier.from_pretrained(path)
+
+
+def _subset(ds: Any, task: str, max_samples: int | None, seed: int) -> Any:
+    ds = ds.select([i for i, t in enumerate(ds["task"]) if t == task])
+    if max_samples is not None and len(ds) > max_samples:
+        ds = ds.shuffle(seed=seed).select(range(max_samples))
+    return ds
+
+
+def predict_labels(model: Any, examples: Any, task: str, batch_size: int = 32) -> list[str]:
+    """Argmax labels from ``model.predict_proba`` (works for either model kind)."""
+    if len(examples) == 0:
+        return []
+    rows = examples.to_list() if hasattr(examples, "to_list") else list(examples)
+    proba = np.asarray(model.predict_proba(rows, task, batch_size=batch_size))
+    labels = model.labels[task]
+    if proba.shape != (len(rows), len(labels)):
+        raise ValueError(f"predict_proba returned shape {proba.shape}, expected "
+                         f"({len(rows)}, {len(labels)})")
+    return [labels[i] for i in proba.argmax(axis=1)]
+
+
+def data_tasks(ds: Any) -> list[str]:
+    """Tasks present in a dataset, in canonical order."""
+    present = set(ds["task"]) if len(ds) else set()
+    return [t for t in TASK_LABELS if t in present]
+
+
+def evaluate_dataset(model: Any, ds: Any, *, source: str = "", tasks: Iterable[str] | None = None,
+                     batch_size: int = 32, max_samples: int | None = None,
+                     seed: int = 13) -> dict[str, dict[str, Any]]:
+    """Metrics per task (see :func:`~newsstance.training.metrics.task_metrics`).
+
+    ``tasks`` defaults to every task present in both the data and the model (the others are
+    skipped with a log message); ``max_samples`` caps examples per task (seeded random subset).
+    """
+    present = data_tasks(ds)
+    wanted = list(tasks) if tasks is not None else present
+    results: dict[str, dict[str, Any]] = {}
+    for task in wanted:
+        if task not in present:
+            log.info("%s: no %s examples", source, task)
+            continue
+        if task not in model.labels:
+            log.warning("%s: model has no %s head; skipped", source, task)
+            continue
+        sub = _subset(ds, task, max_samples, seed)
+        gold = list(sub["label"])
+        pred = predict_labels(model, sub, task, batch_size)
+        src = source or _single_source(sub)
+        results[task] = task_metrics(gold, pred, task=task, source=src,
+                                     labels=model.labels[task])
+    return results
+
+
+def _single_source(ds: Any) -> str:
+    sources = set(ds["source"]) if len(ds) else set()
+    return sources.pop() if len(sources) == 1 else ""
+
+
+def write_results(results: Mapping[str, Mapping[str, Any]], out_dir: str | os.PathLike[str], *,
+                  name: str, split: str, meta: Mapping[str, Any] | None = None,
+                  plots: bool = True) -> Path:
+    """Write ``eval_<name>_<split>.json`` and ``confusion_<name>_<split>_<task>.png`` files."""
+    out_dir = Path(out_dir)
+    path = write_json(out_dir / f"eval_{name}_{split}.json",
+                      {**(meta or {}), "source": name, "split": split, "tasks": dict(results)})
+    if plots:
+        from newsstance.training.plots import plot_confusion
+
+        for task, m in results.items():
+            plot_confusion(m["confusion"], m["labels"],
+                           out_dir / f"confusion_{name}_{split}_{task}.png",
+                           title=f"{name} {split} · {task} (n={m['n']})")
+    return path
+
+
+def format_table(rows: Sequence[tuple[str, str, Mapping[str, Any]]]) -> str:
+    """A plain-text table of ``(data, task, metrics)`` rows."""
+    head = f"{'data':<28} {'task':<10} {'n':>6} {'macroF1':>8} {'acc':>6} {'F_avg':>6} {'FNC':>6}"
+    lines = [head, "-" * len(head)]
+    for data, task, m in rows:
+        fav = f"{m['f_avg']:.3f}" if "f_avg" in m else "-"
+        fnc = f"{m['fnc_score']:.3f}" if "fnc_score" in m else "-"
+        lines.append(f"{data:<28} {task:<10} {m['n']:>6} {m['macro_f1']:>8.3f} "
+                     f"{m['accuracy']:>6.3f} {fav:>6} {fnc:>6}")
+    return "\n".join(lines)
