@@ -83,10 +83,11 @@ class QuoteExtractor:
     def load(
         cls,
         model: str = DEFAULT_MODEL,
-        disable: Iterable[str] = ("lemmatizer",),
+        disable: Iterable[str] = ("lemmatizer", "ner"),
         prefilter: bool = True,
     ) -> QuoteExtractor:
-        """Load a spaCy pipeline (with a parser and NER) with ``disable``d components off."""
+        """Load a spaCy pipeline with a parser; ``disable``d components are off (NER is optional:
+        without it, names are proper-noun runs; with it, spaCy's PERSON/ORG entities)."""
         import spacy
 
         nlp = spacy.load(model, disable=[d for d in disable])

@@ -19,7 +19,8 @@ from newsstance.inference.quote import Quote
 from newsstance.inference.quotes.attribution import Attribution, find_attributions
 from newsstance.inference.quotes.cues import PRONOUNS, TITLE_WORDS
 from newsstance.inference.quotes.marks import QuoteSpan, find_quote_spans
-from newsstance.inference.quotes.roles import classify_role
+from newsstance.inference.quotes.names import doc_names
+from newsstance.inference.quotes.roles import classify_role, predict_role, role_features
 from newsstance.inference.quotes.speakers import (
     ORG_NOUNS,
     Mention,
@@ -127,8 +128,9 @@ class _Named:
 class ArticleState:
     """Entities and speakers of one article, for resolving pronouns and short names."""
 
-    def __init__(self, text: str, docs: list[tuple[int, Doc]]) -> None:
+    def __init__(self, text: str, docs: list[tuple[int, Doc]], learned_roles: bool = True) -> None:
         self.text = text
+        self.learned_roles = learned_roles
         self.people: list[tuple[int, str]] = []  # (position, name) of PERSON entities
         self.subjects: list[tuple[int, str]] = []  # PERSON entities used as subjects
         self.orgs: list[tuple[int, str]] = []
@@ -136,14 +138,15 @@ class ArticleState:
         self.known: dict[str, _Named] = {}  # by lower-cased last name
         self.speakers: list[tuple[int, Mention]] = []
         for offset, doc in docs:
-            for ent in doc.ents:
+            for n_start, n_end, label in doc_names(doc):
+                ent = doc[n_start:n_end]
                 pos = offset + ent.start_char
-                if ent.label_ == "PERSON":
+                if label == "PERSON":
                     self.people.append((pos, ent.text))
                     self.surnames.add(ent[-1].lower_)
                     if ent.root.dep_ in ("nsubj", "nsubjpass"):
                         self.subjects.append((pos, ent.text))
-                elif ent.label_ == "ORG":
+                elif label == "ORG":
                     self.orgs.append((pos, ent.text))
             for tok in doc:
                 # the last word of each proper-name run: gather its titles and appositions
@@ -151,7 +154,9 @@ class ArticleState:
                     continue
                 named = self.known.setdefault(tok.lower_, _Named())
                 sent = tok.sent
-                left = doc[max(sent.start, tok.i - 8) : tok.i].text
+                window = doc[max(sent.start, tok.i - 8) : tok.i]
+                cut = [t.i + 1 for t in window if t.is_punct and t.text not in ".-'’"]
+                left = doc[max([window.start, *cut]) : tok.i].text
                 right = ""
                 if tok.i + 1 < sent.end and doc[tok.i + 1].text == ",":
                     right = doc[tok.i + 1 : min(sent.end, tok.i + 10)].text.split(",")[1]
@@ -239,13 +244,30 @@ class ArticleState:
                     mention.organization = mention.organization or named.organization
                     mention.descriptor += " " + named.descriptor
 
-    def role(self, mention: Mention) -> str:
-        return classify_role(
+    def role_features(self, mention: Mention) -> tuple[str, list[str]]:
+        """The rule-based role and the learned model's features of a speaker."""
+        rule = classify_role(
             mention.text if mention.kind != "pronoun" else (mention.name or ""),
             mention.descriptor,
             mention.organization,
             mention.entity,
         )
+        context = self.text[max(0, mention.start - 120) : mention.end + 120]
+        feats = role_features(
+            mention.text,
+            mention.name,
+            mention.organization,
+            mention.descriptor,
+            mention.entity,
+            mention.kind,
+            context,
+            rule,
+        )
+        return rule, feats
+
+    def role(self, mention: Mention) -> str:
+        rule, feats = self.role_features(mention)
+        return predict_role(feats, rule) if self.learned_roles else rule
 
 
 def _sent_infos(docs: list[tuple[int, Doc]]) -> list[SentInfo]:
@@ -271,9 +293,18 @@ def _abs(tok, offset: int) -> int:
     return offset + tok.idx
 
 
-def build_quotes(text: str, docs: list[tuple[int, Doc]]) -> list[Quote]:
-    """All quotes of an article from its parsed chunks ``(offset, doc)``."""
-    state = ArticleState(text, docs)
+def build_quotes(
+    text: str,
+    docs: list[tuple[int, Doc]],
+    learned_roles: bool = True,
+    features: list[list[str] | None] | None = None,
+) -> list[Quote]:
+    """All quotes of an article from its parsed chunks ``(offset, doc)``.
+
+    ``learned_roles=False`` keeps the rule-based roles; a ``features`` list receives each quote's
+    role features (``None`` without a speaker), for training the role model.
+    """
+    state = ArticleState(text, docs, learned_roles)
     infos = _sent_infos(docs)
     starts = [i.start for i in infos]
     paragraph_of = _paragraph_index(text)
@@ -402,6 +433,8 @@ def build_quotes(text: str, docs: list[tuple[int, Doc]]) -> list[Quote]:
             quote.speaker_name = mention.name or quote.speaker
             quote.organization = mention.organization
             quote.speaker_role = state.role(mention)
+        if features is not None:
+            features.append(state.role_features(mention)[1] if mention is not None else None)
         quotes.append(quote)
     return quotes
 

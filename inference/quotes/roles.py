@@ -762,3 +762,55 @@ def classify_role(
     if entity == "PERSON":
         return "public"
     return "other"
+
+
+_FEATURE_WORD = re.compile(r"[a-z][a-z'’.-]*")
+_STOPWORDS = frozenset(
+    """a an the and or but of to in on at for with from by as is are was were be been has have
+    had it its this that these those he she they we i you his her their our said says say told
+    not no will would could should can may might do does did than then there here who which
+    what when where also just more most about into over after before up out if so""".split()
+)
+
+
+def role_features(
+    mention: str,
+    name: str | None,
+    organization: str | None,
+    descriptor: str,
+    entity: str | None,
+    kind: str,
+    context: str,
+    rule_role: str,
+) -> list[str]:
+    """Sparse features of a speaker for the learned role model (see ``train_roles``)."""
+    feats = [f"rule={rule_role}", f"ent={entity}", f"kind={kind}", f"ok={org_kind(organization)}"]
+    for prefix, text, limit in (
+        ("w", mention, 12),
+        ("n", name or "", 6),
+        ("o", organization or "", 6),
+        ("d", descriptor, 40),
+        ("c", context, 40),
+    ):
+        words = [w.rstrip(".") for w in _FEATURE_WORD.findall(text.lower())]
+        if prefix in ("d", "c"):
+            words = [w for w in words if w not in _STOPWORDS]
+        feats += [f"{prefix}={w}" for w in dict.fromkeys(words[:limit]) if w]
+    if mention[:1].isupper() and name and name == mention:
+        feats.append("capitalised")
+    return feats
+
+
+def predict_role(features: list[str], rule_role: str) -> str:
+    """The learned model's role for ``features`` (the rule role when no model is shipped)."""
+    try:
+        from newsstance.inference.quotes.role_weights import BIAS, ROLES, WEIGHTS
+    except ImportError:  # pragma: no cover - no trained weights
+        return rule_role
+    scores = list(BIAS)
+    for feat in features:
+        row = WEIGHTS.get(feat)
+        if row:
+            for i, w in enumerate(row):
+                scores[i] += w
+    return ROLES[max(range(len(ROLES)), key=scores.__getitem__)]

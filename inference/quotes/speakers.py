@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span, Token
 
 from newsstance.inference.quotes.cues import PRONOUNS
+from newsstance.inference.quotes.names import doc_names, label_of, name_in
 
 #: Children left out of a speaker mention (they are used for the organisation and role instead).
 _CUT_DEPS = frozenset({"relcl", "appos", "advcl", "punct", "cc", "parataxis", "ccomp"})
@@ -83,9 +84,9 @@ def mention_tokens(head: Token) -> list[Token]:
         and (doc[hi + 1].text in "-'’" or doc[hi].text in "-'’")
     ):
         hi += 1
-    for ent in doc.ents:
-        if ent.label_ == "PERSON" and ent.start <= head.i < ent.end:
-            lo, hi = min(lo, ent.start), max(hi, ent.end - 1)
+    for n_start, n_end, label in doc_names(doc):
+        if label == "PERSON" and n_start <= head.i < n_end:
+            lo, hi = min(lo, n_start), max(hi, n_end - 1)
     while lo < hi and (doc[lo].is_punct or doc[lo].is_space):
         lo += 1
     while hi > lo and (doc[hi].is_punct and doc[hi].text != "." or doc[hi].is_space):
@@ -94,13 +95,10 @@ def mention_tokens(head: Token) -> list[Token]:
 
 
 def _entity_in(tokens: list[Token], labels: tuple[str, ...]) -> Span | None:
-    if not tokens:
+    found = name_in(tokens, labels)
+    if found is None:
         return None
-    first, last = tokens[0].i, tokens[-1].i
-    for ent in tokens[0].doc.ents:
-        if ent.label_ in labels and ent.start >= first and ent.end - 1 <= last:
-            return ent
-    return None
+    return tokens[0].doc[found[0] : found[1]]
 
 
 def _propn_name(tokens: list[Token], head: Token) -> str | None:
@@ -174,20 +172,21 @@ def build_mention(head: Token, offset: int) -> Mention:
         return mention
     person = _entity_in(tokens, ("PERSON",))
     org = organization_of(head, tokens)
+    head_label = label_of(head)
     if (
         person is not None
-        and person.root.i == head.i
-        or (person is None and head.pos_ == "PROPN" and head.ent_type_ in ("", "PERSON"))
+        and person.start <= head.i < person.end
+        or (person is None and head.pos_ == "PROPN" and head_label in ("", "PERSON"))
     ):
         mention.kind = "person"
         mention.entity = "PERSON"
         mention.name = person.text if person is not None else _propn_name(tokens, head)
-    elif head.ent_type_ in ("ORG", "NORP", "GPE"):
+    elif head_label in ("ORG", "NORP", "GPE"):
         mention.kind = "org"
-        mention.entity = head.ent_type_
-        ent = _entity_in(tokens, (head.ent_type_,))
+        mention.entity = head_label
+        ent = _entity_in(tokens, (head_label,))
         mention.name = ent.text if ent is not None else text
-        if head.ent_type_ == "ORG":
+        if head_label == "ORG":
             org = org or mention.name
     else:
         mention.kind = "org" if low in ORG_NOUNS else "group"
