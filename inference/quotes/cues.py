@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``."""
+    return frozenset(text.split())
+
+
 #: Verbs that report speech, writing or stated beliefs.
 SPEECH_LEMMAS = [
     "say",

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Token
 
+from newsstance.inference.quotes.cues import word_set
+
 #: Words inside a proper-noun run that make it an organisation.
-ORG_HINTS = frozenset(
+ORG_HINTS = word_set(
     """inc inc. corp corp. co. company corporation ltd llc plc group ministry department university
     college institute party times post news journal committee association union council
     foundation agency bank network press service office commission court house senate congress
@@ -16,14 +18,14 @@ ORG_HINTS = frozenset(
     reuters bloomberg cnn bbc nbc abc cbs fox msnbc politico breitbart google apple microsoft
     amazon facebook twitter tesla uber samsung ibm intel walmart pentagon kremlin nato isis
     state government administration guardian telegraph herald tribune gazette daily magazine
-    observatory coalition alliance society league federation commission""".split()
+    observatory coalition alliance society league federation commission"""
 )
 #: Titles before a name, never part of it.
-TITLES = frozenset(
+TITLES = word_set(
     """mr mr. mrs mrs. ms ms. dr dr. sen sen. rep rep. gov gov. gen gen. lt lt. col col. maj
     maj. sgt sgt. capt capt. adm adm. prof prof. rev rev. president senator governor mayor judge
     secretary minister chairman ceo representative sheriff chief officer pastor father sister
-    sir lord lady king queen prince princess pope""".split()
+    sir lord lady king queen prince princess pope"""
 )
 _KEY = "newsstance_names"
 Name = tuple[int, int, str]  # (first token, end token, label)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from newsstance.inference.quotes.cues import word_set
+
 ORG_KINDS: dict[str, tuple[str, ...]] = {
     "official": (
         "ministry",
@@ -765,11 +767,11 @@ def classify_role(
 
 
 _FEATURE_WORD = re.compile(r"[a-z][a-z'’.-]*")
-_STOPWORDS = frozenset(
+_STOPWORDS = word_set(
     """a an the and or but of to in on at for with from by as is are was were be been has have
     had it its this that these those he she they we i you his her their our said says say told
     not no will would could should can may might do does did than then there here who which
-    what when where also just more most about into over after before up out if so""".split()
+    what when where also just more most about into over after before up out if so"""
 )
 
 
