@@ -85,9 +85,8 @@ def test_load_json_and_yaml(tmp_path):
 
 
 def test_shipped_configs_are_valid():
-    names = sorted(p.stem for p in CONFIG_DIR.glob("*.json"))
-    assert {"default", "tiny"} <= set(names)
-    for name in names:
+    for name in ("default", "tiny"):  # (training/configs also holds the baseline's config)
+        assert (CONFIG_DIR / f"{name}.json").is_file()
         config = load_config(name)
         assert config.base_model == MINILM_ALIAS
     default = load_config("default")

@@ -50,4 +50,5 @@ def tiny_config(source: Path, base_model: Path, output_dir: Path, **changes: Any
     return {"sources": [{"name": str(source)}], "base_model": str(base_model),
             "output_dir": str(output_dir), "max_length": 48, "stride": 8, "context_chars": 200,
             "batch_size": 8, "eval_batch_size": 16, "lr": 1e-3, "epochs": 2, "warmup": 0.1,
-            "seed": 7, "class_weighting": "balanced", "label_smoothing": 0.05, **changes}
+            "seed": 7, "class_weighting": "balanced", "label_smoothing": 0.05, "num_threads": 1,
+            **changes}
