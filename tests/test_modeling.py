@@ -150,3 +150,14 @@ def test_config_without_newsstance_entry(model_dir):
     (model_dir / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="not a newsstance model"):
         load_model_dir(model_dir)
+
+
+def test_inference_modules_do_not_import_training_code():
+    import subprocess
+    import sys
+
+    code = ("import sys; import newsstance.inference.classifier; "
+            "print(any(m.startswith('newsstance.training') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
