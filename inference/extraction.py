@@ -83,7 +83,7 @@ class QuoteExtractor:
     def load(
         cls,
         model: str = DEFAULT_MODEL,
-        disable: Iterable[str] = ("lemmatizer", "ner"),
+        disable: Iterable[str] = ("lemmatizer", "attribute_ruler", "ner"),
         prefilter: bool = True,
     ) -> QuoteExtractor:
         """Load a spaCy pipeline with a parser; ``disable``d components are off (NER is optional:

@@ -148,21 +148,23 @@ class ArticleState:
                         self.subjects.append((pos, ent.text))
                 elif label == "ORG":
                     self.orgs.append((pos, ent.text))
-            for tok in doc:
-                # the last word of each proper-name run: gather its titles and appositions
-                if tok.pos_ != "PROPN" or (tok.i + 1 < len(doc) and doc[tok.i + 1].pos_ == "PROPN"):
-                    continue
-                named = self.known.setdefault(tok.lower_, _Named())
-                sent = tok.sent
-                window = doc[max(sent.start, tok.i - 8) : tok.i]
-                cut = [t.i + 1 for t in window if t.is_punct and t.text not in ".-'’"]
-                left = doc[max([window.start, *cut]) : tok.i].text
-                right = ""
-                if tok.i + 1 < sent.end and doc[tok.i + 1].text == ",":
-                    right = doc[tok.i + 1 : min(sent.end, tok.i + 10)].text.split(",")[1]
-                named.descriptor += f" {descriptor_of(tok)} {left} {right}"
-                if not named.organization:
-                    named.organization = organization_of(tok, [tok])
+            for sent in doc.sents:
+                for n_start, n_end, _label in doc_names(doc):
+                    if sent.start <= n_start < sent.end:
+                        self._describe(doc, doc[n_end - 1], sent)
+
+    def _describe(self, doc: Doc, tok, sent: Span) -> None:
+        """Gather the titles and appositions around a name's last word."""
+        named = self.known.setdefault(tok.lower_, _Named())
+        window = doc[max(sent.start, tok.i - 8) : tok.i]
+        cut = [t.i + 1 for t in window if t.is_punct and t.text not in ".-'’"]
+        left = doc[max([window.start, *cut]) : tok.i].text
+        right = ""
+        if tok.i + 1 < sent.end and doc[tok.i + 1].text == ",":
+            right = doc[tok.i + 1 : min(sent.end, tok.i + 10)].text.split(",")[1]
+        named.descriptor += f" {descriptor_of(tok)} {left} {right}"
+        if not named.organization:
+            named.organization = organization_of(tok, [tok])
 
     def full_name(self, name: str) -> str:
         """The longest PERSON name in the article ending with ``name`` ("Clinton" ->

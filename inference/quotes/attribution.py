@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span, Token
 
 from newsstance.inference.quotes.cues import CUE_FORMS, WEAK_LEMMAS
+from newsstance.inference.quotes.names import is_verb
 
 _SUBJ = ("nsubj", "nsubjpass", "csubj")
 _CLIMB = ("conj", "xcomp", "advcl", "ccomp", "pcomp", "prep")
@@ -126,7 +127,7 @@ def find_attributions(sent: Span, offset: int) -> list[Attribution]:
             found.append(Attribution(tok, pobj, content, kind="according"))
             continue
         lemma = CUE_FORMS.get(low)
-        if lemma is None or tok.pos_ not in ("VERB", "AUX") or tok.dep_ in ("amod", "compound"):
+        if lemma is None or not is_verb(tok) or tok.dep_ in ("amod", "compound"):
             continue
         speaker = _subject(tok)
         if speaker is not None and speaker.i > tok.i + 8:
@@ -137,13 +138,13 @@ def find_attributions(sent: Span, offset: int) -> list[Attribution]:
         if comps:
             for comp in comps:
                 content += _fragments(sent, list(comp.subtree), set(), offset)
-        elif tok.dep_ in ("parataxis", "ccomp", "advcl") and tok.head.pos_ in ("VERB", "AUX"):
+        elif tok.dep_ in ("parataxis", "ccomp", "advcl") and is_verb(tok.head):
             # "CONTENT, X said" / "CONTENT, X said, CONTENT": the head clause minus the cue clause
             content = _fragments(sent, list(tok.head.subtree), cue_sub, offset)
         elif tok.dep_ == "ROOT" and not comps:
             # "CONTENT, X said." parsed with the content as a dangling clause before the cue
             before = [t for t in sent if t.i < tok.left_edge.i]
-            if before and any(t.pos_ in ("VERB", "AUX") for t in before):
+            if before and any(is_verb(t) for t in before):
                 content = _fragments(sent, before, set(), offset)
         if not content and speaker is not None and tok.dep_ != "relcl":
             content = _object_content(sent, tok, offset)

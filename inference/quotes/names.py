@@ -28,6 +28,18 @@ TITLES = word_set(
     sir lord lady king queen prince princess pope"""
 )
 _KEY = "newsstance_names"
+
+
+def is_propn(tok: Token) -> bool:
+    """A proper noun, by fine-grained tag (works without the attribute ruler)."""
+    return tok.tag_ in ("NNP", "NNPS")
+
+
+def is_verb(tok: Token) -> bool:
+    """A verb or auxiliary, by fine-grained tag."""
+    return tok.tag_.startswith("VB") or tok.tag_ == "MD"
+
+
 Name = tuple[int, int, str]  # (first token, end token, label)
 
 
@@ -55,7 +67,7 @@ def doc_names(doc: Doc) -> list[Name]:
         for tok in [*doc, None]:
             if (
                 tok is not None
-                and tok.pos_ == "PROPN"
+                and is_propn(tok)
                 and tok.lower_ not in TITLES
                 and tok.text[:1].isupper()
             ):

@@ -9,6 +9,7 @@ news outlet -> media, university -> expert, anything else -> company.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from newsstance.inference.quotes.cues import word_set
 
@@ -684,15 +685,22 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"[a-z][a-z.'’-]*[a-z.]|[a-z]")
 
 
+@lru_cache(maxsize=64)
+def _lexicon(words: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[str] | None]:
+    """Single words, and one pattern for the phrases, of a (constant) lexicon."""
+    phrases = [w for w in words if " " in w or "." in w[:-1] or w.startswith(".")]
+    single = frozenset(w for w in words if w not in phrases)
+    if not phrases:
+        return single, None
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return single, re.compile(r"(?<![a-z])(?:" + alternatives + r")(?![a-z])")
+
+
 def _has(text: str, words: tuple[str, ...]) -> bool:
-    tokens = set(_WORD.findall(text))
-    for word in words:
-        if " " in word or "." in word[:-1] or word.startswith("."):
-            if re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text):
-                return True
-        elif word in tokens:
-            return True
-    return False
+    single, phrases = _lexicon(words)
+    if not single.isdisjoint(_WORD.findall(text)):
+        return True
+    return phrases is not None and phrases.search(text) is not None
 
 
 def org_kind(org: str | None) -> str | None:

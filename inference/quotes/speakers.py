@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span, Token
 
 from newsstance.inference.quotes.cues import PRONOUNS
-from newsstance.inference.quotes.names import doc_names, label_of, name_in
+from newsstance.inference.quotes.names import doc_names, is_propn, label_of, name_in
 
 #: Children left out of a speaker mention (they are used for the organisation and role instead).
 _CUT_DEPS = frozenset({"relcl", "appos", "advcl", "punct", "cc", "parataxis", "ccomp"})
@@ -103,14 +103,14 @@ def _entity_in(tokens: list[Token], labels: tuple[str, ...]) -> Span | None:
 
 def _propn_name(tokens: list[Token], head: Token) -> str | None:
     """Proper-noun run ending at the head ("Sen. Ted Cruz" -> "Ted Cruz")."""
-    if head.pos_ != "PROPN":
+    if not is_propn(head):
         return None
     run = [head]
     i = head.i - 1
     doc = head.doc
     while (
         i >= tokens[0].i
-        and doc[i].pos_ == "PROPN"
+        and is_propn(doc[i])
         and doc[i].dep_ in ("compound", "nmod")
         and not doc[i].text.endswith(".")
     ):
@@ -176,7 +176,7 @@ def build_mention(head: Token, offset: int) -> Mention:
     if (
         person is not None
         and person.start <= head.i < person.end
-        or (person is None and head.pos_ == "PROPN" and head_label in ("", "PERSON"))
+        or (person is None and is_propn(head) and head_label in ("", "PERSON"))
     ):
         mention.kind = "person"
         mention.entity = "PERSON"
