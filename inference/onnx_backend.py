@@ -164,7 +164,8 @@ def verify_files(root: Path, names: Sequence[str]) -> None:
 
 
 def session_options(threads: int | None = None) -> Any:
-    """Session-local ONNX Runtime options (intra-op threads: ``threads`` or all cores)."""
+    """Session-local ONNX Runtime options (intra-op threads: ``threads`` or all cores, no
+    spinning)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -173,6 +174,9 @@ def session_options(threads: int | None = None) -> Any:
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.log_severity_level = 3
+    # no busy-waiting between ops: on shared cores (spaCy in the same process, other jobs on the
+    # machine) spinning threads cost more than they save
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return opts
 
 
