@@ -252,10 +252,8 @@ def test_default_model_labels_a_small_article_sensibly(quote_extractor):
             "\"I'll seriously consider leaving if this contract goes through. I am ashamed of it,\""
             " said Priya Raman, a Nimbus Cloud engineer.")
     result = analyzer.analyze(text, target="Nimbus Cloud's contract with the immigration agency")
-    quotes = {q.quote.speaker_role: q for q in result.quotes}
     proud = next(q for q in result.quotes if "proud" in q.quote.text)
     leaving = next(q for q in result.quotes if "leaving" in q.quote.text)
     assert proud.stance.label == "favor"
     assert leaving.stance.label == "against"
     assert proud.stance_score > leaving.stance_score
-    assert "employee" in quotes
