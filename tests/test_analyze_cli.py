@@ -191,3 +191,16 @@ def test_csv_rows_flatten_newlines():
     writer = ResultWriter(buf, "csv", labels, header=False)
     writer.write({"id": "x\ny", "error": "bad\r\nthing"})
     assert buf.getvalue().count("\n") == 1
+
+
+def test_estimate_records(tmp_path):
+    from newsstance.inference.analyze_cli import estimate_records
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("x")
+    (tmp_path / "d" / "b.html").write_text("<p>x</p>")
+    (tmp_path / "d" / "skip.bin").write_text("x")
+    (tmp_path / "c.csv").write_text('id,text\n1,"two\nlines"\n2,b\n')
+    jl = _inputs(tmp_path)
+    assert estimate_records([str(tmp_path / "d"), str(tmp_path / "c.csv"), str(jl)], None) == 10
+    assert estimate_records(["-"], None) is None
