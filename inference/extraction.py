@@ -8,6 +8,7 @@ quotation mark or a speech-verb cue are parsed (a cheap regex prefilter), in bat
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -137,12 +138,17 @@ class QuoteExtractor:
             logger.exception("article %s failed", record.id)
             return record, [], f"extraction failed: {type(exc).__name__}: {exc}"
 
-    def _one(self, record: Record, raise_errors: bool) -> tuple[Record, list[Quote], str | None]:
+    def _one(
+        self, record: Record, raise_errors: bool, batched: bool = True
+    ) -> tuple[Record, list[Quote], str | None]:
+        """One article on its own (``batched``: its chunks through ``nlp.pipe``)."""
         if not record.ok:
             return record, [], record.error
         try:
             chunks = self._chunks(record.text)
-            docs = [(off, self.nlp(c)) for off, c in chunks]
+            texts = [c for _, c in chunks]
+            parsed = self.nlp.pipe(texts) if batched else (self.nlp(c) for c in texts)
+            docs = list(zip([o for o, _ in chunks], parsed, strict=True))
         except Exception as exc:
             if raise_errors:
                 raise
@@ -151,6 +157,36 @@ class QuoteExtractor:
         return self._finish(record, docs, raise_errors)
 
     def _run(
+        self, records: Iterable[Record], batch_size: int, n_process: int, raise_errors: bool = False
+    ) -> Iterator[tuple[Record, list[Quote], str | None]]:
+        """Results ``(record, quotes, error)`` in input order."""
+        if n_process > 1 and "fork" in mp.get_all_start_methods():
+            yield from self._run_forked(records, batch_size, n_process, raise_errors)
+        else:
+            yield from self._run_pipe(records, batch_size, n_process, raise_errors)
+
+    def _run_forked(
+        self, records: Iterable[Record], batch_size: int, n_process: int, raise_errors: bool
+    ) -> Iterator[tuple[Record, list[Quote], str | None]]:
+        """Whole articles (parse and rules) in ``n_process`` forked workers: only the records
+        and the small quote lists cross process boundaries, never spaCy Docs."""
+        sent: deque[Record] = deque()
+
+        def feed() -> Iterator[Record]:
+            for record in records:
+                sent.append(record)
+                yield record
+
+        ctx = mp.get_context("fork")
+        with ctx.Pool(n_process, initializer=_init_worker, initargs=(self,)) as pool:
+            chunksize = max(1, min(8, batch_size // 4))
+            for quotes, error in pool.imap(_work, feed(), chunksize=chunksize):
+                record = sent.popleft()
+                if error is not None and raise_errors and record.ok:
+                    raise RuntimeError(f"article {record.id}: {error}")
+                yield record, quotes, error
+
+    def _run_pipe(
         self, records: Iterable[Record], batch_size: int, n_process: int, raise_errors: bool = False
     ) -> Iterator[tuple[Record, list[Quote], str | None]]:
         """Stream records through one ``nlp.pipe``; results come back in input order."""
@@ -200,12 +236,25 @@ class QuoteExtractor:
             while pending:
                 record, chunks, _ = pending.popleft()
                 yield (
-                    self._one(record, raise_errors)
+                    self._one(record, raise_errors, batched=False)
                     if chunks is not None
                     else (record, [], record.error)
                 )
             for record in source:
-                yield self._one(record, raise_errors)
+                yield self._one(record, raise_errors, batched=False)
+
+
+#: Set in forked worker processes only (by ``_init_worker``), never in the parent.
+_worker: dict[str, QuoteExtractor] = {}
+
+
+def _init_worker(extractor: QuoteExtractor) -> None:
+    _worker["extractor"] = extractor
+
+
+def _work(record: Record) -> tuple[list[Quote], str | None]:
+    _, quotes, error = _worker["extractor"]._one(record, raise_errors=False)
+    return quotes, error
 
 
 _default: dict[str, QuoteExtractor] = {}

@@ -111,3 +111,12 @@ def test_long_paragraph_is_cut() -> None:
     chunks = split_chunks(text, max_chars=5000)
     assert all(len(c) <= 5000 for _, c in chunks)
     assert all(text[o : o + len(c)] == c for o, c in chunks)
+
+
+def test_two_processes_same_results_in_order(quote_extractor: QuoteExtractor) -> None:
+    records = [Record(str(i), t) for i, t in enumerate([TEXT, "Nothing.", TEXT] * 3)]
+    records.insert(4, Record("bad", error="empty text"))
+    serial = list(quote_extractor.extract_records(records, batch_size=4))
+    parallel = list(quote_extractor.extract_records(records, batch_size=4, n_process=2))
+    assert parallel == serial
+    assert [r["id"] for r in parallel] == [r.id for r in records]
