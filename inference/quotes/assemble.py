@@ -315,7 +315,24 @@ def build_quotes(
     prev: tuple[int, Mention | None] | None = None  # (end of previous direct quote, speaker)
     chain: list[int] = []  # indexes in ``found`` of the open multi-paragraph quote so far
 
-    for q in find_quote_spans(text):
+    marks = find_quote_spans(text)
+    mark_starts = [m.start for m in marks]
+
+    def in_marks(pos: int) -> bool:
+        i = bisect.bisect_right(mark_starts, pos) - 1
+        return i >= 0 and marks[i].start <= pos < marks[i].end
+
+    # attributions with a speaker outside quotation marks, by cue position
+    cue_list = sorted(
+        (_abs(att.cue, info.offset), id(att), att, info.offset)
+        for info in infos
+        for att in info.attributions
+        if att.speaker is not None and not in_marks(_abs(att.cue, info.offset))
+    )
+    cue_positions = [c[0] for c in cue_list]
+    cue_atts = [(c[2], c[3]) for c in cue_list]
+
+    for q in marks:
         qspan = (q.start, q.end)
         n_words = len(_WORD.findall(text[q.start : q.end]))
         lo = max(0, bisect.bisect_right(starts, q.start) - 1)
@@ -382,6 +399,13 @@ def build_quotes(
             mention = prev[1]
         elif short:
             continue
+        if mention is None and best is None:
+            # the last speaker named in this or the previous paragraph before the quote
+            k = bisect.bisect_left(cue_positions, q.start) - 1
+            if k >= 0 and paragraph_of(cue_positions[k]) >= para - 1:
+                att, off = cue_atts[k]
+                mention = build_mention(att.speaker, off)
+                state.resolve(mention)
         while end > start and text[end - 1].isspace():
             end -= 1
         while start < end and text[start].isspace():
@@ -409,6 +433,8 @@ def build_quotes(
                 continue
             if att.speaker is None and att.kind != "according":
                 continue
+            if in_marks(_abs(att.cue, info.offset)):
+                continue  # speech reported inside a quotation
             mention = None
             if att.speaker is not None:
                 mention = build_mention(att.speaker, info.offset)

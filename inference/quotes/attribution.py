@@ -13,7 +13,7 @@ from spacy.tokens import Span, Token
 from newsstance.inference.quotes.cues import CUE_FORMS, WEAK_LEMMAS
 from newsstance.inference.quotes.names import is_verb
 
-_SUBJ = ("nsubj", "nsubjpass", "csubj")
+_SUBJ = ("nsubj", "nsubjpass")
 _CLIMB = ("conj", "xcomp", "advcl", "ccomp", "pcomp", "prep")
 #: Children of a cue verb that make up a reported object ("denied the reports", "called X “Y”").
 _OBJECT_DEPS = frozenset({"dobj", "oprd", "xcomp", "dative", "attr"})

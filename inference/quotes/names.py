@@ -43,8 +43,22 @@ def is_verb(tok: Token) -> bool:
 Name = tuple[int, int, str]  # (first token, end token, label)
 
 
+#: Frequent place names (labelled GPE, so pronouns never resolve to them).
+PLACES = word_set(
+    """america u.s. us usa britain england france germany russia china iran iraq syria israel
+    mexico canada japan india pakistan afghanistan turkey egypt ukraine europe africa asia
+    washington york california texas florida ohio iowa pennsylvania michigan virginia carolina
+    georgia arizona nevada colorado wisconsin illinois massachusetts hampshire london paris
+    moscow beijing baghdad mosul damascus jerusalem brussels berlin tokyo chicago boston
+    philadelphia orlando cleveland detroit atlanta korea nigeria libya yemen lebanon jordan
+    saudi arabia qatar cuba venezuela brazil australia scotland ireland italy spain greece"""
+)
+
+
 def _label(tokens: list[Token]) -> str:
     words = {t.lower_ for t in tokens}
+    if words <= PLACES or (len(tokens) <= 2 and tokens[-1].lower_ in PLACES):
+        return "GPE"
     if words & ORG_HINTS or any(2 <= len(t.text) <= 6 and t.text.isupper() for t in tokens):
         return "ORG"
     return "PERSON"
