@@ -130,7 +130,8 @@ class TrainConfig:
     - ``output_dir``: the model directory to write (checkpoints go in ``output_dir/checkpoints``).
     - ``max_length``/``stride``/``context_chars``: input windows (see
       :class:`~newsstance.inference.encoding.EncodingSettings`).
-    - ``batch_size``, ``eval_batch_size``, ``lr``, ``epochs``, ``warmup`` (fraction of the steps),
+    - ``batch_size``, ``eval_batch_size``, ``lr``, ``head_lr_scale`` (the new task heads learn at
+      ``lr * head_lr_scale``), ``epochs``, ``warmup`` (fraction of the steps),
       ``weight_decay``, ``dropout``, ``grad_clip``, ``label_smoothing``.
     - ``class_weighting``: ``none``, ``balanced`` (inverse class frequency per task) or ``sqrt``.
     - ``seed``: the one seed of the run. ``max_train_samples``: cap on all training inputs.
@@ -154,6 +155,7 @@ class TrainConfig:
     batch_size: int = 16
     eval_batch_size: int = 64
     lr: float = 5e-5
+    head_lr_scale: float = 1.0
     epochs: int = 3
     warmup: float = 0.06
     weight_decay: float = 0.01
@@ -201,6 +203,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not _finite_number(value) or not low <= value < high:
                 raise ConfigError(f"{name} must be a number in [{low}, {high}), got {value!r}")
+        if not _finite_number(self.head_lr_scale) or not 0 < self.head_lr_scale <= 1000:
+            raise ConfigError(f"head_lr_scale must be in (0, 1000], got {self.head_lr_scale!r}")
         if not _finite_number(self.grad_clip) or self.grad_clip < 0:
             raise ConfigError(f"grad_clip must be >= 0 (0 = off), got {self.grad_clip!r}")
         if self.class_weighting not in CLASS_WEIGHTING:

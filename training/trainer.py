@@ -173,19 +173,23 @@ def batch_loss(logits: dict[str, torch.Tensor], batch: dict[str, Any],
     return total / count
 
 
-def _optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
-    decay, no_decay = [], []
+def _optimizer(model: MultiTaskQuoteModel, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW; no weight decay on biases and norms; the new heads at ``lr * head_lr_scale``."""
+    groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
         plain = name.endswith("bias") or "norm" in name.lower()
-        (no_decay if plain else decay).append(param)
-    groups = [{"params": decay, "weight_decay": config.weight_decay},
-              {"params": no_decay, "weight_decay": 0.0}]
+        groups.setdefault((name.startswith("heads."), plain), []).append(param)
+    param_groups = [
+        {"params": params,
+         "weight_decay": 0.0 if plain else config.weight_decay,
+         "lr": config.lr * (config.head_lr_scale if head else 1.0)}
+        for (head, plain), params in sorted(groups.items())]
     try:  # the fused kernel is ~10x faster than the default per-tensor loop on CPU
-        return torch.optim.AdamW(groups, lr=config.lr, fused=True)
+        return torch.optim.AdamW(param_groups, lr=config.lr, fused=True)
     except (RuntimeError, TypeError, ValueError):  # older torch: no fused CPU AdamW
-        return torch.optim.AdamW(groups, lr=config.lr, foreach=True)
+        return torch.optim.AdamW(param_groups, lr=config.lr, foreach=True)
 
 
 class LinearSchedule:
