@@ -92,9 +92,8 @@ def _load(spec: SourceSpec, data_dir: str | None) -> Any:
 def _rows(ds: Any, tasks: list[str] | None) -> list[dict[str, Any]]:
     if ds is None:
         return []
-    if tasks is not None:
-        ds = ds.filter(lambda batch: [t in tasks for t in batch["task"]], batched=True)
-    return ds.to_list()
+    rows = ds.to_list()
+    return rows if tasks is None else [r for r in rows if r["task"] in tasks]
 
 
 def _label_counts(items: list[TaskInput]) -> dict[str, dict[str, int]]:
