@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", metavar="D", help="labelled data root (default: NEWSSTANCE_DATA "
                    "or ../shared/data)")
     p.add_argument("--time-budget", type=float, metavar="MIN", dest="time_budget_minutes",
-                   help="stop training after MIN minutes (then evaluate and save)")
+                   help="finish within MIN minutes: the LR decay is shortened to fit when the "
+                        "planned steps would not (then evaluate and save)")
     p.add_argument("--threads", type=int, metavar="N", dest="num_threads",
                    help="torch threads for the run (1 can be faster on a busy machine)")
     p.add_argument("--resume", action="store_true",

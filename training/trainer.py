@@ -36,7 +36,7 @@ from newsstance.inference.modeling import (
     save_model_dir,
 )
 from newsstance.training.checkpoint import load_checkpoint, save_checkpoint
-from newsstance.training.config import TrainConfig, resolve_base_model
+from newsstance.training.config import ConfigError, TrainConfig, resolve_base_model
 from newsstance.training.dev_scores import score_task, selection_score
 from newsstance.training.model_card import write_metrics, write_model_card, write_provenance
 from newsstance.training.train_data import RunData, TaskInput, load_run_data
@@ -369,7 +369,7 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
         state = load_checkpoint(config.output_dir, model, optimizer, scheduler)
         if state is not None:
             if state.get("fingerprint") != config_fingerprint(config):
-                raise ValueError("the checkpoint in "
+                raise ConfigError("the checkpoint in "
                                  f"{config.output_dir} was made with another config; "
                                  "resume with the same config or use another output dir")
             start_epoch, step = state["epoch"], state["step"]
