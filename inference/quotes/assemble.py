@@ -10,6 +10,7 @@ titles) are dropped. Attributions not used by a direct quote give ``indirect`` q
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -20,7 +21,13 @@ from newsstance.inference.quotes.attribution import Attribution, find_attributio
 from newsstance.inference.quotes.cues import PRONOUNS, TITLE_WORDS
 from newsstance.inference.quotes.marks import QuoteSpan, find_quote_spans
 from newsstance.inference.quotes.names import doc_names
-from newsstance.inference.quotes.roles import classify_role, predict_role, role_features
+from newsstance.inference.quotes.roles import (
+    best_role,
+    classify_role,
+    predict_role,
+    role_features,
+    role_scores,
+)
 from newsstance.inference.quotes.speakers import (
     ORG_NOUNS,
     Mention,
@@ -32,6 +39,8 @@ from newsstance.inference.quotes.speakers import (
 SHORT_QUOTE_WORDS = 4
 MIXED_COVERAGE = 0.6
 INHERIT_DISTANCE = 600
+#: Give every quote of one speaker (same resolved name) in an article the same role.
+SAME_SPEAKER_ROLES = True
 _QUOTE_CHARS = re.compile(r"[\"“”„«»]")
 _WORD = re.compile(r"\w+")
 _CAPITALISED_NAME = re.compile(
@@ -246,8 +255,8 @@ class ArticleState:
                     mention.organization = mention.organization or named.organization
                     mention.descriptor += " " + named.descriptor
 
-    def role_features(self, mention: Mention) -> tuple[str, list[str]]:
-        """The rule-based role and the learned model's features of a speaker."""
+    def role_features(self, mention: Mention, quote: str = "") -> tuple[str, list[str]]:
+        """The rule-based role and the learned model's features of a speaker (and its quote)."""
         rule = classify_role(
             mention.text if mention.kind != "pronoun" else (mention.name or ""),
             mention.descriptor,
@@ -264,11 +273,12 @@ class ArticleState:
             mention.kind,
             context,
             rule,
+            quote,
         )
         return rule, feats
 
-    def role(self, mention: Mention) -> str:
-        rule, feats = self.role_features(mention)
+    def role(self, mention: Mention, quote: str = "") -> str:
+        rule, feats = self.role_features(mention, quote)
         return predict_role(feats, rule) if self.learned_roles else rule
 
 
@@ -450,6 +460,8 @@ def build_quotes(
 
     quotes: list[Quote] = []
     seen: set[tuple[int, int]] = set()
+    by_speaker: dict[str, list[float]] = {}
+    scored: list[tuple[Quote, str]] = []
     for start, end, qtype, _att, mention in sorted(found, key=lambda t: (t[0], t[1])):
         if (start, end) in seen:
             continue
@@ -460,11 +472,32 @@ def build_quotes(
             quote.speaker_start, quote.speaker_end = mention.start, mention.end
             quote.speaker_name = mention.name or quote.speaker
             quote.organization = mention.organization
-            quote.speaker_role = state.role(mention)
+            quote.speaker_role = state.role(mention, quote.text)
+            if learned_roles and SAME_SPEAKER_ROLES:
+                rule, feats = state.role_features(mention, quote.text)
+                scores = role_scores(feats)
+                if scores is not None:
+                    key = (quote.speaker_name or "").lower()
+                    total = by_speaker.setdefault(key, [0.0] * len(scores))
+                    for i, value in enumerate(_softmax(scores)):
+                        total[i] += value
+                    scored.append((quote, key))
         if features is not None:
-            features.append(state.role_features(mention)[1] if mention is not None else None)
+            features.append(
+                state.role_features(mention, quote.text)[1] if mention is not None else None
+            )
         quotes.append(quote)
+    for quote, key in scored:  # one role per speaker: the summed probabilities of all quotes
+        if key and key not in ("he", "she", "they", "it", "i", "we", "who"):
+            quote.speaker_role = best_role(by_speaker[key])
     return quotes
+
+
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(v - top) for v in scores]
+    total = sum(exps)
+    return [v / total for v in exps]
 
 
 def _paragraph_index(text: str):

@@ -792,6 +792,7 @@ def role_features(
     kind: str,
     context: str,
     rule_role: str,
+    quote: str = "",
 ) -> list[str]:
     """Sparse features of a speaker for the learned role model (see ``train_roles``)."""
     feats = [f"rule={rule_role}", f"ent={entity}", f"kind={kind}", f"ok={org_kind(organization)}"]
@@ -801,9 +802,10 @@ def role_features(
         ("o", organization or "", 6),
         ("d", descriptor, 40),
         ("c", context, 40),
+        ("q", quote, 40),
     ):
         words = [w.rstrip(".") for w in _FEATURE_WORD.findall(text.lower())]
-        if prefix in ("d", "c"):
+        if prefix in ("d", "c", "q"):
             words = [w for w in words if w not in _STOPWORDS]
         feats += [f"{prefix}={w}" for w in dict.fromkeys(words[:limit]) if w]
     if mention[:1].isupper() and name and name == mention:
@@ -811,16 +813,29 @@ def role_features(
     return feats
 
 
-def predict_role(features: list[str], rule_role: str) -> str:
-    """The learned model's role for ``features`` (the rule role when no model is shipped)."""
+def role_scores(features: list[str]) -> list[float] | None:
+    """Log-linear scores of each of ``ROLES`` (``None`` when no model is shipped)."""
     try:
-        from newsstance.inference.quotes.role_weights import BIAS, ROLES, WEIGHTS
+        from newsstance.inference.quotes.role_weights import BIAS, WEIGHTS
     except ImportError:  # pragma: no cover - no trained weights
-        return rule_role
+        return None
     scores = list(BIAS)
     for feat in features:
         row = WEIGHTS.get(feat)
         if row:
             for i, w in enumerate(row):
                 scores[i] += w
+    return scores
+
+
+def best_role(scores: list[float]) -> str:
+    """The role with the highest score."""
+    from newsstance.inference.quotes.role_weights import ROLES
+
     return ROLES[max(range(len(ROLES)), key=scores.__getitem__)]
+
+
+def predict_role(features: list[str], rule_role: str) -> str:
+    """The learned model's role for ``features`` (the rule role when no model is shipped)."""
+    scores = role_scores(features)
+    return rule_role if scores is None else best_role(scores)
