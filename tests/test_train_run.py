@@ -90,6 +90,7 @@ def test_time_budget_stops_and_saves(source, tiny_bert_dir, tmp_path):
                                                time_budget_minutes=1e-6, epochs=3))
     result = train(config, progress=False)
     assert result.stopped_early and len(result.history) == 1
+    assert "hit its time budget" in (result.output_dir / "README.md").read_text()
     assert QuoteClassifier.from_pretrained(result.output_dir).labels["stance"][0] == "favor"
 
 

@@ -76,6 +76,12 @@ def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
         "```",
         "Same config and seed give the same weights on the same machine and library versions "
         "(see `newsstance.json`).",
+        *([f"This run hit its time budget ({config.get('time_budget_minutes')} min): its "
+           "learning-rate decay was shortened to end within it "
+           f"({sum(h.get('steps', 0) for h in metrics.get('history', []))} of "
+           f"{metrics.get('planned_steps', '?')} planned steps), so a rebuild on a faster or "
+           "less busy machine trains longer and gives other figures."]
+          if metrics.get("stopped_early") else []),
         "",
         f"## Dev figures (epoch {best}, chosen by "
         f"{metrics.get('selected_by', 'dev macro-F1')})",

@@ -296,6 +296,7 @@ class _Run:
         self.best_epoch = 0
         self.best_dev: dict[str, Any] = {}
         self.stopped_early = False
+        self.planned_steps = 0
 
     def save_best(self, model: MultiTaskQuoteModel, tokenizer: Any, data: RunData) -> None:
         sha = save_model_dir(model, tokenizer, self.out, self.settings)
@@ -318,6 +319,7 @@ class _Run:
             "dev": self.best_dev,
             "history": self.history,
             "stopped_early": self.stopped_early,
+            "planned_steps": self.planned_steps,
         }
         write_metrics(self.out, metrics)
         write_provenance(self.out, config=config, data=data.summary, labels=self.task_labels,
@@ -359,6 +361,7 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
     pad_id = tokenizer.pad_token_id or 0
     n_batches = math.ceil(len(data.train) / config.batch_size)
     total_steps = n_batches * config.epochs
+    run.planned_steps = total_steps
     optimizer = _optimizer(model, config)
     schedule = LinearSchedule(total_steps, int(config.warmup * total_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
