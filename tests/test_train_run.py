@@ -129,7 +129,7 @@ def test_cli_trains(source, tiny_bert_dir, tmp_path, capsys):
 def test_budget_guard_shortens_the_schedule_to_fit():
     import time
 
-    from newsstance.training.trainer import BudgetGuard, LinearSchedule
+    from newsstance.training.schedule import BudgetGuard, LinearSchedule
 
     schedule = LinearSchedule(total=100, warmup=10)
     assert schedule(0) < schedule(9) <= 1.0 and schedule(100) == 0.0

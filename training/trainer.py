@@ -19,8 +19,6 @@ import random
 import shlex
 import sys
 import time
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,16 +27,23 @@ import torch
 from torch import nn
 
 from newsstance.inference.classifier import QuoteClassifier
-from newsstance.inference.encoding import EncodingSettings, encode_pairs
 from newsstance.inference.modeling import (
     DEFAULT_TASK_LABELS,
     MultiTaskQuoteModel,
     save_model_dir,
 )
+from newsstance.training.batching import (
+    batch_loss,
+    class_weights,
+    collate,
+    make_batches,
+    pretokenize,
+)
 from newsstance.training.checkpoint import load_checkpoint, save_checkpoint
 from newsstance.training.config import ConfigError, TrainConfig, resolve_base_model
 from newsstance.training.dev_scores import score_task, selection_score
 from newsstance.training.model_card import write_metrics, write_model_card, write_provenance
+from newsstance.training.schedule import BudgetGuard, LinearSchedule
 from newsstance.training.train_data import RunData, TaskInput, load_run_data
 
 log = logging.getLogger(__name__)
@@ -59,120 +64,6 @@ class TrainResult:
     stopped_early: bool = False
 
 
-@dataclass
-class _Windows:
-    """Pre-tokenised windows of one input."""
-
-    input_ids: list[list[int]]
-    token_type_ids: list[list[int]]
-    weights: list[float]
-
-    @property
-    def n_tokens(self) -> int:
-        return sum(len(ids) for ids in self.input_ids)
-
-
-def pretokenize(tokenizer: Any, inputs: Sequence[TaskInput], settings: EncodingSettings,
-                chunk: int = 1024) -> list[_Windows]:
-    """Every input's windows (tokenised once, before the first epoch)."""
-    from newsstance.inference.encoding import build_pair
-
-    out: list[_Windows] = []
-    for start in range(0, len(inputs), chunk):
-        part = inputs[start:start + chunk]
-        enc = encode_pairs(tokenizer, [build_pair(i.example, settings) for i in part], settings)
-        per = [_Windows([], [], []) for _ in part]
-        for w, example in enumerate(enc.window_example):
-            per[example].input_ids.append(enc.input_ids[w])
-            per[example].token_type_ids.append(enc.token_type_ids[w])
-            per[example].weights.append(enc.window_weight[w])
-        out.extend(per)
-    return out
-
-
-def make_batches(sizes: Sequence[int], batch_size: int, rng: random.Random,
-                 pool: int = 50) -> list[list[int]]:
-    """Shuffled batches of input indices; inputs of similar size share a batch (less padding)."""
-    order = list(range(len(sizes)))
-    rng.shuffle(order)
-    batches: list[list[int]] = []
-    span = batch_size * pool
-    for start in range(0, len(order), span):
-        block = sorted(order[start:start + span], key=lambda i: sizes[i])
-        batches.extend(block[i:i + batch_size] for i in range(0, len(block), batch_size))
-    rng.shuffle(batches)
-    return batches
-
-
-def collate(batch: Sequence[int], windows: Sequence[_Windows], inputs: Sequence[TaskInput],
-            task_labels: dict[str, list[str]], pad_id: int) -> dict[str, Any]:
-    """Tensors of one batch: padded windows, window→input map, labels (-100 = none), weights."""
-    ids, types, weights, owner = [], [], [], []
-    for pos, i in enumerate(batch):
-        ids += windows[i].input_ids
-        types += windows[i].token_type_ids
-        weights += windows[i].weights
-        owner += [pos] * len(windows[i].input_ids)
-    width = max(len(r) for r in ids)
-    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
-    token_type_ids = torch.zeros((len(ids), width), dtype=torch.long)
-    attention_mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for r, (row, trow) in enumerate(zip(ids, types, strict=True)):
-        input_ids[r, :len(row)] = torch.tensor(row)
-        token_type_ids[r, :len(row)] = torch.tensor(trow)
-        attention_mask[r, :len(row)] = 1
-    labels = {}
-    for task, labs in task_labels.items():
-        index = {lab: k for k, lab in enumerate(labs)}
-        labels[task] = torch.tensor([index[inputs[i].labels[task]] if task in inputs[i].labels
-                                     else -100 for i in batch], dtype=torch.long)
-    return {
-        "model": {"input_ids": input_ids, "attention_mask": attention_mask,
-                  "token_type_ids": token_type_ids,
-                  "window_example": torch.tensor(owner, dtype=torch.long),
-                  "window_weight": torch.tensor(weights, dtype=torch.float32),
-                  "n_examples": len(batch)},
-        "labels": labels,
-        "weights": torch.tensor([inputs[i].weight for i in batch], dtype=torch.float32),
-    }
-
-
-def class_weights(inputs: Sequence[TaskInput], task_labels: dict[str, list[str]],
-                  mode: str) -> dict[str, torch.Tensor | None]:
-    """Per-task class weights: ``balanced`` = n / (k * count), ``sqrt`` its square root."""
-    out: dict[str, torch.Tensor | None] = {}
-    for task, labs in task_labels.items():
-        counts = Counter(i.labels[task] for i in inputs if task in i.labels)
-        if mode == "none" or not counts:
-            out[task] = None
-            continue
-        total = sum(counts.values())
-        raw = [total / (len(labs) * counts[lab]) if counts[lab] else 0.0 for lab in labs]
-        if mode == "sqrt":
-            raw = [math.sqrt(w) for w in raw]
-        out[task] = torch.tensor(raw, dtype=torch.float32)
-    return out
-
-
-def batch_loss(logits: dict[str, torch.Tensor], batch: dict[str, Any],
-               weights: dict[str, torch.Tensor | None], label_smoothing: float) -> torch.Tensor:
-    """Sum of the weighted per-label cross-entropies divided by the number of labels."""
-    total, count = None, 0
-    for task, task_logits in logits.items():
-        labels = batch["labels"][task]
-        mask = labels != -100
-        if not bool(mask.any()):
-            continue
-        loss = nn.functional.cross_entropy(task_logits[mask], labels[mask], weight=weights[task],
-                                           label_smoothing=label_smoothing, reduction="none")
-        loss = (loss * batch["weights"][mask]).sum()
-        total = loss if total is None else total + loss
-        count += int(mask.sum())
-    if total is None:
-        raise ValueError("a batch without labels")
-    return total / count
-
-
 def _optimizer(model: MultiTaskQuoteModel, config: TrainConfig) -> torch.optim.AdamW:
     """AdamW; no weight decay on biases and norms; the new heads at ``lr * head_lr_scale``."""
     groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
@@ -190,56 +81,6 @@ def _optimizer(model: MultiTaskQuoteModel, config: TrainConfig) -> torch.optim.A
         return torch.optim.AdamW(param_groups, lr=config.lr, fused=True)
     except (RuntimeError, TypeError, ValueError):  # older torch: no fused CPU AdamW
         return torch.optim.AdamW(param_groups, lr=config.lr, foreach=True)
-
-
-class LinearSchedule:
-    """Learning-rate factor: linear warmup, then linear decay reaching 0 at step ``total``
-    (a :class:`BudgetGuard` may move ``total`` earlier)."""
-
-    def __init__(self, total: int, warmup: int) -> None:
-        self.total, self.warmup = total, warmup
-
-    def __call__(self, step: int) -> float:
-        if step < self.warmup:
-            return (step + 1) / (self.warmup + 1)
-        return max(0.0, (self.total - step) / max(1, self.total - self.warmup))
-
-
-class BudgetGuard:
-    """Keeps a run inside ``time_budget_minutes``: from the measured time per step and per
-    evaluation it re-estimates how many steps still fit and, when fewer than planned, shortens
-    the schedule so the learning rate still decays to 0 before the budget ends."""
-
-    def __init__(self, budget_s: float | None, started: float, schedule: LinearSchedule,
-                 steps_per_epoch: int, eval_inputs: int, batch_size: int) -> None:
-        self.budget_s, self.started, self.schedule = budget_s, started, schedule
-        self.steps_per_epoch, self.eval_inputs, self.batch_size = (steps_per_epoch, eval_inputs,
-                                                                   batch_size)
-        self.step_seconds = 0.0
-        self.steps = 0
-        self.eval_seconds: float | None = None
-        self.shortened = False
-
-    def record_eval(self, seconds: float) -> None:
-        self.eval_seconds = seconds
-
-    def should_stop(self, step: int, step_seconds: float) -> bool:
-        """Account one finished step; True when training must stop now."""
-        self.steps += 1
-        self.step_seconds += step_seconds
-        if self.budget_s is not None and (self.steps <= 5 or self.steps % 5 == 0):
-            per_step = self.step_seconds / self.steps
-            eval_s = (self.eval_seconds if self.eval_seconds is not None
-                      else per_step * self.eval_inputs / self.batch_size / 2)
-            epoch_ends = sum(1 for k in range(1, self.schedule.total // self.steps_per_epoch + 1)
-                             if step < k * self.steps_per_epoch < self.schedule.total)
-            remaining = (self.budget_s - (time.monotonic() - self.started)
-                         - eval_s * (1 + epoch_ends))
-            fits = step + int(remaining / per_step)
-            if fits < self.schedule.total:
-                self.schedule.total = max(step, fits, self.schedule.warmup + 1)
-                self.shortened = True
-        return self.shortened and step >= self.schedule.total
 
 
 def evaluate_dev(classifier: QuoteClassifier, dev: dict[str, list[TaskInput]],
@@ -332,6 +173,29 @@ class _Run:
                          labels=self.task_labels, command=rebuild)
 
 
+@dataclass
+class _Update:
+    """One optimisation step on a collated batch; returns the batch loss."""
+
+    model: MultiTaskQuoteModel
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    class_weights: dict[str, torch.Tensor | None]
+    label_smoothing: float
+    grad_clip: float
+
+    def __call__(self, batch: dict[str, Any]) -> float:
+        logits = self.model(**batch["model"])
+        loss = batch_loss(logits, batch, self.class_weights, self.label_smoothing)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.grad_clip:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        return float(loss.detach())
+
+
 def train(config: TrainConfig, *, resume: bool = False, command: str | None = None,
           progress: bool = True) -> TrainResult:
     """Fine-tune, evaluate each epoch, write the model directory; see the module docstring."""
@@ -365,7 +229,9 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
     optimizer = _optimizer(model, config)
     schedule = LinearSchedule(total_steps, int(config.warmup * total_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
-    cweights = class_weights(data.train, run.task_labels, config.class_weighting)
+    update = _Update(model, optimizer, scheduler,
+                     class_weights(data.train, run.task_labels, config.class_weighting),
+                     config.label_smoothing, config.grad_clip)
     classifier = QuoteClassifier(model, tokenizer, run.settings)
     start_epoch, step = 0, 0
     if resume:
@@ -395,17 +261,9 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
                    file=sys.stderr, disable=not progress, mininterval=1 if interactive else 60)
         for batch_idx in bar:
             tick = time.monotonic()
-            batch = collate(batch_idx, windows, data.train, run.task_labels, pad_id)
-            logits = model(**batch["model"])
-            loss = batch_loss(logits, batch, cweights, config.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip:
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            scheduler.step()
+            losses.append(update(collate(batch_idx, windows, data.train, run.task_labels,
+                                         pad_id)))
             step += 1
-            losses.append(float(loss.detach()))
             if len(losses) % 20 == 0:
                 bar.set_postfix(loss=f"{sum(losses[-50:]) / len(losses[-50:]):.4f}")
             if guard.should_stop(step, time.monotonic() - tick):
