@@ -24,6 +24,7 @@ from newsstance.inference.quotes.names import doc_names
 from newsstance.inference.quotes.roles import (
     best_role,
     classify_role,
+    explicit_role,
     predict_role,
     role_features,
     role_scores,
@@ -41,6 +42,8 @@ MIXED_COVERAGE = 0.6
 INHERIT_DISTANCE = 600
 #: Give every quote of one speaker (same resolved name) in an article the same role.
 SAME_SPEAKER_ROLES = True
+#: Trust the rules when the mention itself holds a role title.
+EXPLICIT_TITLES = True
 _QUOTE_CHARS = re.compile(r"[\"“”„«»]")
 _WORD = re.compile(r"\w+")
 _CAPITALISED_NAME = re.compile(
@@ -279,6 +282,8 @@ class ArticleState:
 
     def role(self, mention: Mention, quote: str = "") -> str:
         rule, feats = self.role_features(mention, quote)
+        if EXPLICIT_TITLES and explicit_role(mention.text) == rule:
+            return rule  # a title in the mention itself ("the mayor", "one employee")
         return predict_role(feats, rule) if self.learned_roles else rule
 
 
@@ -473,7 +478,11 @@ def build_quotes(
             quote.speaker_name = mention.name or quote.speaker
             quote.organization = mention.organization
             quote.speaker_role = state.role(mention, quote.text)
-            if learned_roles and SAME_SPEAKER_ROLES:
+            if (
+                learned_roles
+                and SAME_SPEAKER_ROLES
+                and not (EXPLICIT_TITLES and explicit_role(mention.text) == quote.speaker_role)
+            ):
                 rule, feats = state.role_features(mention, quote.text)
                 scores = role_scores(feats)
                 if scores is not None:

@@ -813,6 +813,77 @@ def role_features(
     return feats
 
 
+#: Role titles precise enough to override the learned model when they head the mention.
+EXPLICIT = {
+    "official": (
+        "mayor",
+        "senator",
+        "sen.",
+        "governor",
+        "gov.",
+        "minister",
+        "congressman",
+        "congresswoman",
+        "lawmaker",
+        "lawmakers",
+        "police",
+        "sheriff",
+        "prosecutor",
+        "prosecutors",
+        "judge",
+        "ambassador",
+        "rep.",
+        "officials",
+        "official",
+    ),
+    "employee": (
+        "employee",
+        "employees",
+        "worker",
+        "workers",
+        "staffer",
+        "staffers",
+        "engineer",
+        "engineers",
+    ),
+    "expert": (
+        "analyst",
+        "analysts",
+        "professor",
+        "economist",
+        "economists",
+        "researcher",
+        "researchers",
+        "scientist",
+        "scientists",
+        "expert",
+        "experts",
+    ),
+    "media": ("newspaper", "reporter", "reporters", "journalist", "journalists", "columnist"),
+    "public": (
+        "resident",
+        "residents",
+        "witness",
+        "witnesses",
+        "customer",
+        "customers",
+        "voter",
+        "voters",
+        "protester",
+        "protesters",
+        "passenger",
+        "passengers",
+    ),
+}
+
+
+def explicit_role(mention: str) -> str | None:
+    """The role named by a title in the mention itself, if one is unambiguous."""
+    low = mention.lower()
+    found = [role for role, words in EXPLICIT.items() if _has(low, words)]
+    return found[0] if len(found) == 1 else None
+
+
 def role_scores(features: list[str]) -> list[float] | None:
     """Log-linear scores of each of ``ROLES`` (``None`` when no model is shipped)."""
     try:
