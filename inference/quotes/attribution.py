@@ -129,6 +129,10 @@ def find_attributions(sent: Span, offset: int) -> list[Attribution]:
         lemma = CUE_FORMS.get(low)
         if lemma is None or not is_verb(tok) or tok.dep_ in ("amod", "compound"):
             continue
+        if any(c.dep_ == "auxpass" for c in tok.children) and not any(
+            c.dep_ == "agent" for c in tok.children
+        ):
+            continue  # "is said to", "it is believed that": no source
         speaker = _subject(tok)
         if speaker is not None and speaker.i > tok.i + 8:
             speaker = None
@@ -138,7 +142,16 @@ def find_attributions(sent: Span, offset: int) -> list[Attribution]:
         if comps:
             for comp in comps:
                 content += _fragments(sent, list(comp.subtree), set(), offset)
-        elif tok.dep_ in ("parataxis", "ccomp", "advcl") and is_verb(tok.head):
+        elif (
+            (tok.dep_ == "parataxis" or tok.head.i > tok.i)
+            and tok.dep_
+            in (
+                "parataxis",
+                "ccomp",
+                "advcl",
+            )
+            and is_verb(tok.head)
+        ):
             # "CONTENT, X said" / "CONTENT, X said, CONTENT": the head clause minus the cue clause
             content = _fragments(sent, list(tok.head.subtree), cue_sub, offset)
         elif tok.dep_ == "ROOT" and not comps:

@@ -95,11 +95,6 @@ SPEECH_LEMMAS = [
     "think",
     "fear",
     "worry",
-    "hope",
-    "expect",
-    "guess",
-    "feel",
-    "know",
     "find",
     "show",
     "demonstrate",
@@ -147,6 +142,7 @@ SPEECH_LEMMAS = [
 #: Lemmas whose bare occurrence is too ambiguous to count as a cue without a clausal complement.
 WEAK_LEMMAS = frozenset(
     [
+        "mention",
         "think",
         "fear",
         "worry",
