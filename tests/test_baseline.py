@@ -61,6 +61,10 @@ def test_config_validation_and_round_trip(tmp_path):
            ({"sources": ["nqs"], "class_weight": "auto"}, "class_weight"),
            ({"sources": ["nqs"], "features": ["speaker"]}, "features"),
            ({"sources": [{"name": "nqs", "tasks": ["tone"]}]}, "tasks"),
+           ({"sources": ["nqs"], "solver": "liblinear"}, "solver"),
+           ({"sources": ["nqs"], "tol": 0}, "tol"),
+           ({"sources": ["nqs"], "exclude_dev_groups_of": "vast"}, "exclude_dev_groups_of"),
+           ({"sources": [{"name": "nqs", "max_samples": 0}]}, "max_samples"),
            ({"sources": ["nqs"], "lr": 1}, "unknown config keys")]
     for data, msg in bad:
         with pytest.raises(ValueError, match=msg):

@@ -11,7 +11,12 @@ import pytest
 
 from newsstance.cli import main
 from newsstance.datapaths import data_dir
-from newsstance.training.evaluate import DataSpec, parse_data_spec
+from newsstance.training.evaluate import (
+    DataSpec,
+    format_table,
+    parse_data_spec,
+    subset_metrics,
+)
 
 WORDS = {"favor": "welcome support applaud", "against": "oppose condemn reject",
          "neutral": "review study consider", "positive": "great happy excellent",
@@ -119,6 +124,21 @@ def test_parse_data_spec():
     assert spec.split == "dev" and spec.is_path and spec.name == "my-data"
 
 
+def test_zero_shot_subsets_and_table():
+    ids = ["v-1-zs", "v-2-zs", "v-3-fs", "v-4-fs"]
+    gold = ["favor", "against", "favor", "neutral"]
+    pred = ["favor", "favor", "favor", "neutral"]
+    subs = subset_metrics(ids, gold, pred, task="stance", source="vast",
+                          labels=["favor", "against", "neutral"])
+    assert subs["zero_shot"]["n"] == 2 and subs["zero_shot"]["accuracy"] == 0.5
+    assert subs["few_shot"]["accuracy"] == 1.0
+    assert subset_metrics(["a", "b"], gold[:2], pred[:2], task="stance", source="x",
+                          labels=["favor", "against"]) == {}
+    table = format_table([("vast:dev", "stance", {"n": 4, "macro_f1": 0.5, "accuracy": 0.75,
+                                                  "f_avg": 0.5, "subsets": subs})])
+    assert "[zero_shot]" in table and "[few_shot]" in table
+
+
 def test_cli_import_is_light():
     code = ("import sys, newsstance.training.evaluate_cli; "
             "heavy = [m for m in ('sklearn', 'torch', 'datasets', 'matplotlib') "
@@ -137,3 +157,25 @@ def test_real_nqs_baseline(tmp_path, capsys):
     assert metrics["stance"]["n"] == 527 and metrics["stance"]["macro_f1"] > 0.4
     assert main(["evaluate", str(out), "--data", "semeval2016_task6", "--no-plots"]) == 0
     assert "semeval2016_task6:dev" in capsys.readouterr().out
+
+
+def test_evaluate_transformer_dir(tiny_bert_dir, tmp_path):
+    torch = pytest.importorskip("torch")
+    from transformers import AutoModel, AutoTokenizer
+
+    from newsstance.inference.encoding import EncodingSettings
+    from newsstance.inference.modeling import MultiTaskQuoteModel, save_model_dir
+
+    labels = {"stance": ["favor", "against", "neutral"],
+              "sentiment": ["positive", "negative", "neutral"]}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), labels)
+    save_model_dir(model, AutoTokenizer.from_pretrained(tiny_bert_dir), tmp_path / "tf",
+                   EncodingSettings(max_length=32, stride=8, context_chars=100))
+    data = write_toy(tmp_path / "toy.jsonl")
+    assert main(["evaluate", str(tmp_path / "tf"), "--data", f"{data}:dev", "--batch-size", "4",
+                 "--no-plots"]) == 0
+    res = json.loads((tmp_path / "tf" / "eval" / "eval_toy_dev.json").read_text())
+    assert res["model_kind"] == "transformer"
+    assert res["tasks"]["stance"]["n"] == 9 and res["tasks"]["sentiment"]["n"] == 9

@@ -97,6 +97,7 @@ class BaselineConfig:
     max_iter: int = 1000
     seed: int = 13
     exclude_nqs_dev_groups: bool = True
+    exclude_dev_groups_of: list[str] = field(default_factory=list)  # e.g. ["vast"]
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -131,6 +132,10 @@ class BaselineConfig:
             raise ValueError(f"tol must be a positive number, got {self.tol!r}")
         if not isinstance(self.max_iter, int) or self.max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if isinstance(self.exclude_dev_groups_of, str) or not all(
+                isinstance(n, str) and n for n in self.exclude_dev_groups_of):
+            raise ValueError("exclude_dev_groups_of must be a list of source names")
+        self.exclude_dev_groups_of = list(self.exclude_dev_groups_of)
         if not isinstance(self.seed, int):
             raise ValueError(f"seed must be an integer, got {self.seed!r}")
 
@@ -401,10 +406,10 @@ def model_card(info: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
     ]
     for row in (info.get("data") or {}).get("train", []):
         lines.append(f"| {row.get('source')} | {row.get('task')} | {row.get('n')} |")
-    excluded = (info.get("data") or {}).get("excluded_nqs_dev_examples")
-    if excluded is not None:
-        lines += ["", f"nqs dev articles left out of the other sets' training data: "
-                      f"{excluded} example(s) removed."]
+    excluded = (info.get("data") or {}).get("excluded_dev_group_examples") or {}
+    for dev_source, n in excluded.items():
+        lines += ["", f"{dev_source} dev articles/documents left out of the other sets' "
+                      f"training data: {n} example(s) removed."]
     if metrics:
         lines += ["", "## Dev results", "", "| data | task | n | macro-F1 | accuracy | extra |",
                   "|---|---|---:|---:|---:|---|"]
@@ -432,37 +437,31 @@ def load_training_data(config: BaselineConfig, data_dir: str | os.PathLike[str] 
                        ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train-split examples per task from ``config.sources`` and a record of what was used.
 
-    With ``exclude_nqs_dev_groups`` the nqs dev articles are dropped from every other source.
+    With ``exclude_nqs_dev_groups`` the nqs dev articles are dropped from every other source
+    (likewise the dev groups of each ``exclude_dev_groups_of`` source, e.g. VAST comments that
+    are ARC bodies).
     ``max_train_samples`` caps each source's examples per task (as does a source's
     ``max_samples``; the smaller wins), by a seeded random subset.
     """
     import datasets
 
-    from newsstance.training.data import load_source
-    from newsstance.training.data.nqs import nqs_dev_groups
-    from newsstance.training.data.splits import exclude_groups
+    from newsstance.training.data import exclude_groups, load_source
 
-    held_out: set[str] = set()
-    if config.exclude_nqs_dev_groups:
-        try:
-            held_out = nqs_dev_groups(data_dir)
-        except FileNotFoundError:
-            if any(s.name == "nqs" for s in config.sources):
-                raise
-            log.warning("nqs data not found: nqs dev articles cannot be excluded")
+    held_out = _held_out_groups(config, data_dir)
     parts: dict[str, list[Any]] = {}
     record: list[dict[str, Any]] = []
-    excluded = 0
+    excluded = dict.fromkeys(held_out, 0)
     for spec in config.sources:
         dsd = load_source(spec.name, data_dir=data_dir)
         if "train" not in dsd:
             raise ValueError(f"source {spec.name!r} has no train split "
                              f"(splits: {', '.join(dsd) or 'none'})")
         train = dsd["train"]
-        if held_out and spec.name != "nqs":
-            before = len(train)
-            train = exclude_groups(train, held_out)
-            excluded += before - len(train)
+        for dev_source, groups in held_out.items():
+            if spec.name != dev_source:
+                before = len(train)
+                train = exclude_groups(train, groups)
+                excluded[dev_source] += before - len(train)
         for task in spec.tasks or TASKS:
             sub = train.select([i for i, t in enumerate(train["task"]) if t == task])
             caps = [c for c in (spec.max_samples, max_train_samples) if c is not None]
@@ -477,9 +476,30 @@ def load_training_data(config: BaselineConfig, data_dir: str | os.PathLike[str] 
     if not parts:
         raise ValueError("no training examples in the configured sources")
     by_task = {t: datasets.concatenate_datasets(p) for t, p in parts.items()}
-    data = {"train": record, "excluded_nqs_dev_examples": excluded if held_out else None,
+    data = {"train": record, "excluded_dev_group_examples": excluded,
             "max_train_samples": max_train_samples}
     return by_task, data
+
+
+def _held_out_groups(config: BaselineConfig, data_dir: str | os.PathLike[str] | None
+                     ) -> dict[str, set[str]]:
+    """Dev groups to keep out of the other sources' training data, by dev source."""
+    from newsstance.training.data import load_source, nqs_dev_groups
+
+    out: dict[str, set[str]] = {}
+    if config.exclude_nqs_dev_groups:
+        try:
+            out["nqs"] = nqs_dev_groups(data_dir)
+        except FileNotFoundError:
+            if any(s.name == "nqs" for s in config.sources):
+                raise
+            log.warning("nqs data not found: nqs dev articles cannot be excluded")
+    for name in config.exclude_dev_groups_of:
+        dsd = load_source(name, data_dir=data_dir)
+        if "dev" not in dsd:
+            raise ValueError(f"exclude_dev_groups_of: {name!r} has no dev split")
+        out[name] = set(dsd["dev"]["group"])
+    return out
 
 
 def train_baseline(config: BaselineConfig, data_dir: str | os.PathLike[str] | None = None,

@@ -22,6 +22,8 @@ from newsstance.training.model_files import model_kind, write_json
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "dev", "test")
+#: Scored subsets, recognised by an id suffix (VAST marks zero-/few-shot topics in its ids).
+ID_SUBSETS: dict[str, str] = {"zero_shot": "-zs", "few_shot": "-fs"}
 DEFAULT_SPLIT = "dev"
 
 
@@ -144,7 +146,24 @@ def evaluate_dataset(model: Any, ds: Any, *, source: str = "", tasks: Iterable[s
         src = source or _single_source(sub)
         results[task] = task_metrics(gold, pred, task=task, source=src,
                                      labels=model.labels[task])
+        subsets = subset_metrics(list(sub["id"]), gold, pred, task=task, source=src,
+                                 labels=model.labels[task])
+        if subsets:
+            results[task]["subsets"] = subsets
     return results
+
+
+def subset_metrics(ids: Sequence[str], gold: Sequence[str], pred: Sequence[str], *, task: str,
+                   source: str, labels: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Metrics (without per-class details) for each :data:`ID_SUBSETS` subset present."""
+    out = {}
+    for name, suffix in ID_SUBSETS.items():
+        keep = [i for i, x in enumerate(ids) if x.endswith(suffix)]
+        if keep and len(keep) < len(ids):
+            m = task_metrics([gold[i] for i in keep], [pred[i] for i in keep], task=task,
+                             source=source, labels=labels)
+            out[name] = {k: v for k, v in m.items() if k not in ("per_class", "labels")}
+    return out
 
 
 def _single_source(ds: Any) -> str:
@@ -173,9 +192,19 @@ def format_table(rows: Sequence[tuple[str, str, Mapping[str, Any]]]) -> str:
     """A plain-text table of ``(data, task, metrics)`` rows."""
     head = f"{'data':<28} {'task':<10} {'n':>6} {'macroF1':>8} {'acc':>6} {'F_avg':>6} {'FNC':>6}"
     lines = [head, "-" * len(head)]
+    rows = _with_subsets(rows)
     for data, task, m in rows:
         fav = f"{m['f_avg']:.3f}" if "f_avg" in m else "-"
         fnc = f"{m['fnc_score']:.3f}" if "fnc_score" in m else "-"
         lines.append(f"{data:<28} {task:<10} {m['n']:>6} {m['macro_f1']:>8.3f} "
                      f"{m['accuracy']:>6.3f} {fav:>6} {fnc:>6}")
     return "\n".join(lines)
+
+
+def _with_subsets(rows: Sequence[tuple[str, str, Mapping[str, Any]]]
+                  ) -> list[tuple[str, str, Mapping[str, Any]]]:
+    out = []
+    for data, task, m in rows:
+        out.append((data, task, m))
+        out += [(f"  [{name}]", task, sm) for name, sm in m.get("subsets", {}).items()]
+    return out
