@@ -30,17 +30,39 @@ MAX_CHUNK_CHARS = 20_000
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[\"”’)\]]*|$)")
 
 
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|St|Jr|Sr|Inc|Co|Corp|Ltd|No|"
+    r"vs|Prof|Rev|Mt|Ft|Jan|Feb|Aug|Sept|Oct|Nov|Dec|a\.m|p\.m|e\.g|i\.e)|\b[A-Z]|\.[A-Z])\.$"
+)
+
+
+def _sentences(line: str) -> list[tuple[int, int]]:
+    """Rough sentence spans of one line (no split after "Mr.", "U.S.", initials, ...)."""
+    spans: list[tuple[int, int]] = []
+    glue = False
+    for m in _SENTENCE.finditer(line):
+        if m.end() == m.start():
+            continue
+        if glue and spans:
+            spans[-1] = (spans[-1][0], m.end())
+        else:
+            spans.append((m.start(), m.end()))
+        glue = bool(_ABBREVIATION.search(m.group().rstrip()))
+    return spans
+
+
 def _selected_runs(line: str) -> list[tuple[int, int]]:
     """``(start, end)`` runs of consecutive sentences of ``line`` with a cue or a quote mark."""
     runs: list[tuple[int, int]] = []
-    for m in _SENTENCE.finditer(line):
-        if m.end() == m.start() or not CUE_REGEX.search(m.group()):
+    for s_start, s_end in _sentences(line):
+        sentence = line[s_start:s_end]
+        if not CUE_REGEX.search(sentence):
             continue
-        start = m.start() + len(m.group()) - len(m.group().lstrip())
-        if runs and runs[-1][1] >= m.start() - 1 and not line[runs[-1][1] : m.start()].strip():
-            runs[-1] = (runs[-1][0], m.end())
+        start = s_start + len(sentence) - len(sentence.lstrip())
+        if runs and runs[-1][1] >= s_start - 1 and not line[runs[-1][1] : s_start].strip():
+            runs[-1] = (runs[-1][0], s_end)
         else:
-            runs.append((start, m.end()))
+            runs.append((start, s_end))
     return runs
 
 
