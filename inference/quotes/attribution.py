@@ -6,6 +6,7 @@ Patterns: ``X said (that) CONTENT``, ``CONTENT, X said``, ``CONTENT, X said, CON
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
@@ -19,6 +20,7 @@ _CLIMB = ("conj", "xcomp", "advcl", "ccomp", "pcomp", "prep")
 _OBJECT_DEPS = frozenset({"dobj", "oprd", "xcomp", "dative", "attr"})
 _OBJECT_PREPS = frozenset({"of", "for", "about", "as", "that", "on", "against", "to"})
 _CONTENT_DEPS = ("ccomp",)
+_QUOTE_MARK = re.compile(r"[\"“”„«»]")
 _EDGE = " \t\n,;:—–-\"'“”‘’()"
 
 
@@ -170,6 +172,10 @@ def find_attributions(sent: Span, offset: int) -> list[Attribution]:
         )
         weak = lemma in WEAK_LEMMAS
         if weak and not comps and kind != "intro":
-            content = []
+            # 'called the plan "a disaster"': an object with a quoted fragment is a mixed quote
+            text = sent.doc.text
+            content = [
+                c for c in content if _QUOTE_MARK.search(text[c[0] - offset : c[1] - offset])
+            ]
         found.append(Attribution(tok, speaker, content, kind=kind, weak=weak))
     return found
