@@ -169,7 +169,12 @@ def session_options(threads: int | None = None) -> Any:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = int(threads or os.cpu_count() or 1)
+    if not threads:
+        try:
+            threads = len(os.sched_getaffinity(0))  # the cores this process may use
+        except (AttributeError, OSError):
+            threads = os.cpu_count() or 1
+    opts.intra_op_num_threads = int(threads)
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
