@@ -17,7 +17,7 @@ from typing import Any
 
 from newsstance.inference.quote import Quote
 from newsstance.inference.quotes.assemble import build_quotes
-from newsstance.inference.quotes.cues import CUE_REGEX
+from newsstance.inference.quotes.cues import has_cue
 from newsstance.inference.records import Record
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def _selected_runs(line: str) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     for s_start, s_end in _sentences(line):
         sentence = line[s_start:s_end]
-        if not CUE_REGEX.search(sentence):
+        if not has_cue(sentence):
             continue
         start = s_start + len(sentence) - len(sentence.lstrip())
         if runs and runs[-1][1] >= s_start - 1 and not line[runs[-1][1] : s_start].strip():

@@ -140,7 +140,6 @@ def find_attributions(sent: Span, offset: int) -> list[Attribution]:
             speaker = None
         comps = [c for c in tok.children if c.dep_ in _CONTENT_DEPS]
         content: list[tuple[int, int]] = []
-        cue_sub = {t.i for t in tok.subtree}
         if comps:
             for comp in comps:
                 content += _fragments(sent, list(comp.subtree), set(), offset)
@@ -155,6 +154,7 @@ def find_attributions(sent: Span, offset: int) -> list[Attribution]:
             and is_verb(tok.head)
         ):
             # "CONTENT, X said" / "CONTENT, X said, CONTENT": the head clause minus the cue clause
+            cue_sub = {t.i for t in tok.subtree}
             content = _fragments(sent, list(tok.head.subtree), cue_sub, offset)
         elif tok.dep_ == "ROOT" and not comps:
             # "CONTENT, X said." parsed with the content as a dangling clause before the cue

@@ -218,13 +218,16 @@ for _lemma in SPEECH_LEMMAS:
     for _form in inflect(_lemma):
         CUE_FORMS.setdefault(_form, _lemma)
 
-#: Cheap prefilter: a paragraph worth parsing has a quotation mark or one of these words.
-CUE_REGEX = re.compile(
-    r"[\"“”„«»]|\b(?:"
-    + "|".join(sorted(CUE_FORMS, key=len, reverse=True))
-    + r"|according|accordance)\b",
-    re.I,
-)
+_QUOTE_MARKS = frozenset('"“”„«»')
+_LOWER_WORD = re.compile(r"[a-z]+")
+_CUE_WORDS = frozenset(CUE_FORMS) | {"according"}
+
+
+def has_cue(sentence: str) -> bool:
+    """Cheap prefilter: a sentence worth parsing has a quotation mark or a speech-verb form."""
+    if not _QUOTE_MARKS.isdisjoint(sentence):
+        return True
+    return not _CUE_WORDS.isdisjoint(_LOWER_WORD.findall(sentence.lower()))
 
 #: Words before a short quoted phrase that make it a title or name, not a quote.
 TITLE_WORDS = frozenset(
