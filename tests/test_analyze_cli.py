@@ -204,3 +204,16 @@ def test_estimate_records(tmp_path):
     jl = _inputs(tmp_path)
     assert estimate_records([str(tmp_path / "d"), str(tmp_path / "c.csv"), str(jl)], None) == 10
     assert estimate_records(["-"], None) is None
+
+
+def test_torch_backend(tmp_path, analyzer_model_dir, quote_extractor, monkeypatch):
+    from newsstance.inference import extraction
+
+    monkeypatch.setattr(extraction.QuoteExtractor, "load", classmethod(
+        lambda cls, *a, **k: quote_extractor))
+    out = tmp_path / "out.jsonl"
+    assert main(["analyze", str(_inputs(tmp_path)), "--model", str(analyzer_model_dir),
+                 "--backend", "torch", "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 6
+    assert {r["model"]["backend"] for r in rows if "error" not in r} == {"torch"}
