@@ -1,6 +1,7 @@
 """Accuracy cost of the ONNX Runtime int8 backend: macro-F1 on nqs dev, PyTorch vs ONNX.
 
-Usage: python benchmarks/onnx_accuracy.py --model DIR [--limit N] [--fp32] [--json OUT]
+Usage: python benchmarks/onnx_accuracy.py --model DIR [--limit N] [--fp32] [--context-chars C]
+       [--json OUT]
 
 Runs the same nqs dev examples (stance and sentiment rows) through the PyTorch model and the int8
 ONNX graph (and the fp32 graph with ``--fp32``) of one model directory, and prints macro-F1 per
@@ -22,8 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, help="model directory (exported to ONNX)")
     parser.add_argument("--limit", type=int, help="first N dev examples of each task")
     parser.add_argument("--fp32", action="store_true", help="also score the fp32 ONNX graph")
+    parser.add_argument("--context-chars", type=int,
+                        help="override the model's context_chars (speed/accuracy trade-off)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
+    from dataclasses import replace
 
     from newsstance.inference.classifier import QuoteClassifier
     from newsstance.inference.onnx_backend import OnnxQuoteClassifier
@@ -35,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
                                 "onnx-int8": OnnxQuoteClassifier.from_pretrained(args.model)}
     if args.fp32:
         backends["onnx-fp32"] = OnnxQuoteClassifier.from_pretrained(args.model, quantized=False)
+    if args.context_chars is not None:
+        for clf in backends.values():
+            clf.settings = replace(clf.settings, context_chars=args.context_chars)
     report: dict[str, Any] = {}
     for task in ("stance", "sentiment"):
         rows = [r for r in dev if r["task"] == task][:args.limit]

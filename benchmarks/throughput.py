@@ -1,7 +1,8 @@
 """End-to-end throughput of ``NewsAnalyzer`` against a naive pipeline, on PolNeAR dev articles.
 
 Usage: python benchmarks/throughput.py --model DIR [--limit N] [--naive-limit N]
-       [--backend onnx|torch] [--batch-size B] [--threads T] [--skip-naive] [--json OUT]
+       [--backend onnx|torch] [--batch-size B] [--threads T] [--skip-naive]
+       [--context-chars C] [--json OUT]
 
 Both run in this one process on the same articles:
 
@@ -60,6 +61,11 @@ def run_ours(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
     t1 = time.perf_counter()
     analyzer = NewsAnalyzer.from_pretrained(args.model, backend=args.backend,
                                             threads=args.threads, extractor=extractor)
+    if args.context_chars is not None:
+        from dataclasses import replace
+
+        clf = analyzer.classifier
+        clf.settings = replace(clf.settings, context_chars=args.context_chars)
     t2 = time.perf_counter()
     list(analyzer.analyze_many(texts[:1]))  # warm-up
     start, cpu = time.perf_counter(), time.process_time()
@@ -122,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="ONNX Runtime threads (default: all cores)")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--context-chars", type=int,
+                        help="override the model's context_chars for ours (speed/accuracy)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     texts = load_texts(args.limit, args.split)
