@@ -230,7 +230,11 @@ class NewsAnalyzer:
             elif p.error is not None:
                 results.append(ArticleError(p.record.id, p.error))
             else:
-                results.append(self._finish(p))
+                try:
+                    results.append(self._finish(p))
+                except Exception as exc:
+                    logger.exception("article %s failed", p.record.id)
+                    results.append(ArticleError(p.record.id, _failure(exc)))
         return results
 
     def _prepare(self, record: Record, quotes: list[dict[str, Any]],
