@@ -75,5 +75,6 @@ def test_trainer_writes_loadable_weights(tmp_path: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.ROLES == SPEAKER_ROLES and "w=mayor" in module.WEIGHTS
-    row = module.WEIGHTS["w=mayor"]
-    assert row[SPEAKER_ROLES.index("official")] > row[SPEAKER_ROLES.index("company")]
+    row = dict(module.WEIGHTS["w=mayor"])
+    official, company = SPEAKER_ROLES.index("official"), SPEAKER_ROLES.index("company")
+    assert row.get(official, 0.0) > row.get(company, 0.0)

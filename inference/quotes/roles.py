@@ -892,10 +892,8 @@ def role_scores(features: list[str]) -> list[float] | None:
         return None
     scores = list(BIAS)
     for feat in features:
-        row = WEIGHTS.get(feat)
-        if row:
-            for i, w in enumerate(row):
-                scores[i] += w
+        for i, w in WEIGHTS.get(feat, ()):
+            scores[i] += w
     return scores
 
 
