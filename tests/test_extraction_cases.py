@@ -264,6 +264,12 @@ CASES: list[tuple[str, str, list[dict] | None]] = [
         [{"speaker": "she", "speaker_name": "Maria Lopez"}],
     ),
     (
+        "pronoun-gender",
+        'Maria Lopez said the clinic was full. John Smith said it was not. "We are out of money," '
+        "she said.",
+        [{"speaker": "she", "speaker_name": "Maria Lopez"}],
+    ),
+    (
         "surname-resolved",
         'Maria Lopez, a nurse, spoke first. "We are exhausted," Lopez said.',
         [{"speaker": "Lopez", "speaker_name": "Maria Lopez"}],

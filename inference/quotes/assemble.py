@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 from newsstance.inference.quote import Quote
 from newsstance.inference.quotes.attribution import Attribution, find_attributions
 from newsstance.inference.quotes.cues import PRONOUNS, TITLE_WORDS
+from newsstance.inference.quotes.gender import name_gender, pronoun_gender
 from newsstance.inference.quotes.marks import QuoteSpan, find_quote_spans
 from newsstance.inference.quotes.names import doc_names
 from newsstance.inference.quotes.roles import (
@@ -205,6 +206,26 @@ class ArticleState:
         i = bisect.bisect_left(items, (pos, ""))
         return items[i - 1] if i > 0 else None
 
+    def _person_before(self, mention: Mention) -> str | None:
+        """The nearest earlier named person (speaker or subject) whose gender fits the pronoun;
+        failing that any earlier person name, or a capitalised name in unparsed text."""
+        want = pronoun_gender(mention.pronoun)
+        cands = [
+            (pos, prev.name)
+            for pos, prev in self.speakers
+            if prev.kind == "person" and prev.name and pos < mention.start
+        ]
+        cands += [c for c in self.subjects if c[0] < mention.start]
+        cands.sort(reverse=True)
+        for _, name in cands:
+            gender = name_gender(self.full_name(name), self.text)
+            if want is None or gender is None or gender == want:
+                return name
+        near = self._nearest(self.people, mention.start)
+        if near:
+            return near[1]
+        return self.name_before(mention.start)
+
     def resolve(self, mention: Mention) -> None:
         """Fill ``name``/``organization`` of pronoun, short-name and 'the company' mentions."""
         low = mention.text.lower()
@@ -222,26 +243,22 @@ class ArticleState:
             mention.name = self.full_name(mention.name)
         elif mention.kind == "pronoun" and mention.name is None:
             need = PRONOUNS.get(mention.pronoun or "", "person")
-            cands: list[tuple[int, str]] = []
-            for pos, prev in reversed(self.speakers):
-                if prev.name and (
-                    prev.kind == "person" if need == "person" else prev.kind in ("org", "group")
-                ):
-                    cands.append((pos, prev.name))
-                    break
-            near = self._nearest(self.subjects if need == "person" else self.orgs, mention.start)
-            if near is None and need == "person":
-                near = self._nearest(self.people, mention.start)
-            if near is None and not cands and need == "person":
-                guess = self.name_before(mention.start)
-                near = (0, guess) if guess else None
-            if near:
-                cands.append(near)
-            if cands:
-                mention.name = max(cands)[1]
-                if need == "person":
+            if need == "person":
+                mention.name = self._person_before(mention)
+                if mention.name:
                     mention.name = self.full_name(mention.name)
                     mention.entity = "PERSON"
+            else:
+                cands: list[tuple[int, str]] = []
+                for pos, prev in reversed(self.speakers):
+                    if prev.name and prev.kind in ("org", "group"):
+                        cands.append((pos, prev.name))
+                        break
+                near = self._nearest(self.orgs, mention.start)
+                if near:
+                    cands.append(near)
+                if cands:
+                    mention.name = max(cands)[1]
         elif mention.kind == "org" and low.split()[-1] in ORG_NOUNS and low.startswith("the "):
             near = self._nearest(self.orgs, mention.start)
             if near:
