@@ -40,7 +40,8 @@ TASKS = tuple(TASK_LABELS)
 FEATURES = ("target", "quote", "text", "role")
 TEXT_FEATURES = ("target", "quote", "text")
 SOLVERS = ("saga", "sag", "lbfgs", "newton-cg")  # multinomial solvers
-#: Types a baseline file may need beyond those skops trusts by default. Anything else is refused.
+#: Data-only types a baseline file may need beyond skops' defaults (today's files need none; some
+#: skops/scikit-learn versions flag these). Any other untrusted type is refused.
 TRUSTED_TYPES: frozenset[str] = frozenset({
     "numpy.dtype", "numpy.float32", "numpy.float64", "numpy.int32", "numpy.int64",
     "builtins.slice", "scipy.sparse._csr.csr_matrix", "scipy.sparse._csr.csr_array",
