@@ -192,21 +192,33 @@ class QuoteExtractor:
     ) -> Iterator[tuple[Record, list[Quote], str | None]]:
         """Whole articles (parse and rules) in ``n_process`` forked workers: only the records
         and the small quote lists cross process boundaries, never spaCy Docs."""
-        sent: deque[Record] = deque()
+        step = max(1, min(batch_size, 8))
 
-        def feed() -> Iterator[Record]:
+        def batches() -> Iterator[list[Record]]:
+            batch: list[Record] = []
             for record in records:
-                sent.append(record)
-                yield record
+                batch.append(record)
+                if len(batch) == step:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
+        kept: deque[list[Record]] = deque()
+
+        def feed() -> Iterator[list[Record]]:
+            for batch in batches():
+                kept.append(batch)
+                yield batch
 
         ctx = mp.get_context("fork")
         with ctx.Pool(n_process, initializer=_init_worker, initargs=(self,)) as pool:
-            chunksize = max(1, min(8, batch_size // 4))
-            for quotes, error in pool.imap(_work, feed(), chunksize=chunksize):
-                record = sent.popleft()
-                if error is not None and raise_errors and record.ok:
-                    raise RuntimeError(f"article {record.id}: {error}")
-                yield record, quotes, error
+            for results in pool.imap(_work, feed()):
+                batch = kept.popleft()
+                for record, (quotes, error) in zip(batch, results, strict=True):
+                    if error is not None and raise_errors and record.ok:
+                        raise RuntimeError(f"article {record.id}: {error}")
+                    yield record, quotes, error
 
     def _run_pipe(
         self, records: Iterable[Record], batch_size: int, n_process: int, raise_errors: bool = False
@@ -274,9 +286,10 @@ def _init_worker(extractor: QuoteExtractor) -> None:
     _worker["extractor"] = extractor
 
 
-def _work(record: Record) -> tuple[list[Quote], str | None]:
-    _, quotes, error = _worker["extractor"]._one(record, raise_errors=False)
-    return quotes, error
+def _work(batch: list[Record]) -> list[tuple[list[Quote], str | None]]:
+    """Worker side: a batch of articles through one ``nlp.pipe``."""
+    results = _worker["extractor"]._run_pipe(batch, batch_size=64, n_process=1)
+    return [(quotes, error) for _, quotes, error in results]
 
 
 _default: dict[str, QuoteExtractor] = {}
