@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -69,12 +69,10 @@ def test_trainer_writes_loadable_weights(tmp_path: Path) -> None:
     assert examples[-1][1] == []
     vec, model = train_roles.fit(examples, c=1.0)
     assert train_roles.accuracy(vec, model, examples[:40]) == 1.0
-    out = tmp_path / "weights.py"
+    out = tmp_path / "weights.json"
     train_roles.write_weights(vec, model, out)
-    spec = importlib.util.spec_from_file_location("weights", out)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.ROLES == SPEAKER_ROLES and "w=mayor" in module.WEIGHTS
-    row = dict(module.WEIGHTS["w=mayor"])
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert tuple(data["roles"]) == SPEAKER_ROLES and "w=mayor" in data["weights"]
+    row = {int(i): w for i, w in data["weights"]["w=mayor"]}
     official, company = SPEAKER_ROLES.index("official"), SPEAKER_ROLES.index("company")
     assert row.get(official, 0.0) > row.get(company, 0.0)

@@ -8,9 +8,12 @@ news outlet -> media, university -> expert, anything else -> company.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 
+from newsstance.inference.quote import SPEAKER_ROLES
 from newsstance.inference.quotes.cues import word_set
 
 ORG_KINDS: dict[str, tuple[str, ...]] = {
@@ -884,24 +887,34 @@ def explicit_role(mention: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def role_scores(features: list[str]) -> list[float] | None:
-    """Log-linear scores of each of ``ROLES`` (``None`` when no model is shipped)."""
-    try:
-        from newsstance.inference.quotes.role_weights import BIAS, WEIGHTS
-    except ImportError:  # pragma: no cover - no trained weights
+@lru_cache(maxsize=1)
+def _role_model() -> tuple[tuple[str, ...], list[float], dict[str, list[list[float]]]] | None:
+    """``(roles, bias, weights)`` from ``role_weights.json`` (``None`` when none is shipped)."""
+    path = Path(__file__).with_name("role_weights.json")
+    if not path.is_file():  # pragma: no cover - no trained weights
         return None
-    scores = list(BIAS)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(data["roles"]), data["bias"], data["weights"]
+
+
+def role_scores(features: list[str]) -> list[float] | None:
+    """Log-linear scores of each role of the shipped model (``None`` when none is shipped)."""
+    model = _role_model()
+    if model is None:
+        return None
+    _, bias, weights = model
+    scores = list(bias)
     for feat in features:
-        for i, w in WEIGHTS.get(feat, ()):
-            scores[i] += w
+        for i, w in weights.get(feat, ()):
+            scores[int(i)] += w
     return scores
 
 
 def best_role(scores: list[float]) -> str:
     """The role with the highest score."""
-    from newsstance.inference.quotes.role_weights import ROLES
-
-    return ROLES[max(range(len(ROLES)), key=scores.__getitem__)]
+    model = _role_model()
+    roles = model[0] if model else SPEAKER_ROLES
+    return roles[max(range(len(roles)), key=scores.__getitem__)]
 
 
 def predict_role(features: list[str], rule_role: str) -> str:
