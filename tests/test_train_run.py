@@ -127,17 +127,31 @@ def test_cli_trains(source, tiny_bert_dir, tmp_path, capsys):
 
 
 def test_budget_guard_shortens_the_schedule_to_fit():
-    import time
-
     from newsstance.training.schedule import BudgetGuard, LinearSchedule
+
+    now = [0.0]
+
+    def run(guard, seconds_per_step):
+        stops = []
+        for step in range(1, 101):
+            now[0] += seconds_per_step(step)
+            if guard.should_stop(step, seconds_per_step(step)):
+                stops.append(step)
+                break
+        return stops
 
     schedule = LinearSchedule(total=100, warmup=10)
     assert schedule(0) < schedule(9) <= 1.0 and schedule(100) == 0.0
-    roomy = BudgetGuard(3600.0, time.monotonic(), schedule, 50, 10, 8)
-    assert not any(roomy.should_stop(s, 0.001) for s in range(1, 100))
-    assert schedule.total == 100 and not roomy.shortened
+    roomy = BudgetGuard(3600.0, 0.0, schedule, 50, 10, 8, clock=lambda: now[0])
+    assert run(roomy, lambda s: 1.0) == [] and schedule.total == 100 and not roomy.shortened
     # 1 s per step and a 30 s budget: about 30 steps fit, and the decay ends there
-    tight = BudgetGuard(30.0, time.monotonic(), schedule, 50, 0, 8)
-    stops = [s for s in range(1, 101) if tight.should_stop(s, 1.0)]
-    assert tight.shortened and 20 <= schedule.total <= 31 and stops[0] == schedule.total
-    assert schedule(schedule.total) == 0.0
+    now[0] = 0.0
+    tight = BudgetGuard(30.0, 0.0, schedule, 50, 0, 8, clock=lambda: now[0])
+    stops = run(tight, lambda s: 1.0)
+    assert tight.shortened and 25 <= stops[0] <= 31 and schedule(schedule.total) == 0.0
+    # slow at first, then fast: the end moves back out instead of stopping early
+    now[0] = 0.0
+    schedule = LinearSchedule(total=100, warmup=10)
+    varying = BudgetGuard(70.0, 0.0, schedule, 50, 0, 8, clock=lambda: now[0])
+    stops = run(varying, lambda s: 2.0 if s <= 20 else 0.25)
+    assert stops == [] and schedule.total == 100

@@ -248,7 +248,8 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
             log.info("resuming after epoch %d", start_epoch)
     budget = config.time_budget_minutes * 60 if config.time_budget_minutes else None
     guard = BudgetGuard(budget, started, schedule, n_batches,
-                        sum(len(v) for v in data.dev.values()), config.eval_batch_size)
+                        sum(len(v) for v in data.dev.values()), config.eval_batch_size,
+                        planned_total=total_steps)
     interactive = sys.stderr.isatty()
     for epoch in range(start_epoch + 1, config.epochs + 1):
         if step >= schedule.total:
