@@ -1,7 +1,7 @@
 """The ``newsstance`` command line: one entry point, one subcommand per job.
 
-Subcommands are registered by small ``commands`` modules of each half; their heavy imports
-(spaCy, torch, transformers) happen only when a subcommand runs.
+Subcommands are registered by small argparse-only modules of each half (``COMMAND_MODULES``);
+their heavy imports (spaCy, torch, transformers) happen only when a subcommand runs.
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ from collections.abc import Sequence
 from newsstance import __version__
 
 #: Modules with a ``register(subparsers)`` function, in help order.
-COMMAND_MODULES = ("newsstance.inference.commands", "newsstance.inference.analyze_cli",
-                   "newsstance.training.commands")
+COMMAND_MODULES = (
+    "newsstance.inference.commands",      # quotes, evaluate-quotes
+    "newsstance.inference.analyze_cli",   # analyze, export-onnx
+    "newsstance.training.train_cli",      # train
+    "newsstance.training.evaluate_cli",   # baseline, evaluate
+)
 
 
 class CommandError(Exception):
