@@ -274,7 +274,32 @@ CASES: list[tuple[str, str, list[dict] | None]] = [
         'Maria Lopez, a nurse, spoke first. "We are exhausted," Lopez said.',
         [{"speaker": "Lopez", "speaker_name": "Maria Lopez"}],
     ),
+    (
+        "pronoun-after-according-to",
+        '"I will leave," said Priya Raman.\n\nAccording to Mark Ellison, the deal is small. '
+        '"The risk is real," he said.',
+        [
+            {"text": "I will leave,", "speaker_name": "Priya Raman"},
+            {"text": "the deal is small", "speaker_name": "Mark Ellison"},
+            {"text": "The risk is real,", "speaker": "he", "speaker_name": "Mark Ellison"},
+        ],
+    ),
     # --- organisations from the mention
+    (
+        "org-compound-unknown-name",
+        '"We are proud of this work," a Nimbus Cloud spokesperson said.',
+        [{"organization": "Nimbus Cloud", "speaker_role": "company"}],
+    ),
+    (
+        "org-at-phrase",
+        '"The risk is small," said Mark Ellison, an analyst at Redfield Research.',
+        [{"speaker": "Mark Ellison", "organization": "Redfield Research"}],
+    ),
+    (
+        "org-is-the-company",
+        "Nimbus Cloud, the Seattle software company, said it would keep the contract.",
+        [{"text": "it would keep the contract", "organization": "Nimbus Cloud"}],
+    ),
     (
         "org-compound",
         '"We disagree with the ruling," a Microsoft spokesperson said.',

@@ -363,6 +363,12 @@ def build_quotes(
     )
     cue_positions = [c[0] for c in cue_list]
     cue_atts = [(c[2], c[3]) for c in cue_list]
+    # named people who speak anywhere ("according to X", "X said") are pronoun antecedents even
+    # before their own (indirect) quotes are assembled below
+    for _, _, att, offset in cue_list:
+        mention = build_mention(att.speaker, offset)
+        if mention.kind == "person" and mention.name:
+            bisect.insort(state.subjects, (mention.start, mention.name))
 
     for q in marks:
         qspan = (q.start, q.end)

@@ -135,8 +135,22 @@ def descriptor_of(head: Token) -> str:
     return " ".join(parts)
 
 
+def _propn_modifier(noun: Token) -> str | None:
+    """A proper-noun compound or possessor of a common noun, not a place ("a Nimbus Cloud
+    spokesperson" -> "Nimbus Cloud", "Apple's chief executive" -> "Apple")."""
+    if is_propn(noun):
+        return None
+    for child in noun.children:
+        if child.dep_ in ("compound", "poss", "nmod") and child.i < noun.i and is_propn(child):
+            words = [t for t in child.subtree if t.dep_ != "case" and (is_propn(t) or t.is_punct)]
+            if words and label_of(child) != "GPE":
+                return child.doc[words[0].i : words[-1].i + 1].text
+    return None
+
+
 def organization_of(head: Token, tokens: list[Token]) -> str | None:
-    """An ORG named in the mention, its possessor, apposition or 'for/of/at' phrase."""
+    """An ORG named in the mention, its possessor, apposition or 'for/of/at' phrase; without an
+    ORG name, the proper-noun modifier of a role noun ("X, a Google engineer" -> "Google")."""
     ent = _entity_in(tokens, ("ORG",))
     if ent is not None:
         return ent.text
@@ -146,6 +160,28 @@ def organization_of(head: Token, tokens: list[Token]) -> str | None:
             ent = _entity_in(sub, ("ORG",))
             if ent is not None:
                 return ent.text
+    found = _propn_modifier(head)
+    if found:
+        return found
+    for child in head.children:
+        if child.dep_ == "appos" and child.lower_ in ORG_NOUNS and is_propn(head):
+            return _propn_name(tokens, head)  # "Nimbus Cloud, the Seattle software company"
+        nouns = [child] if child.dep_ == "appos" else []
+        if child.dep_ == "prep" and child.lower_ in ("at", "of", "for", "with", "from"):
+            nouns = [t for t in child.children if t.dep_ == "pobj"]
+        for noun in nouns:
+            found = _propn_modifier(noun)
+            if found:
+                return found
+            if child.dep_ == "prep" and is_propn(noun) and label_of(noun) != "GPE":
+                words = [t for t in noun.subtree if is_propn(t)]
+                return noun.doc[words[0].i : words[-1].i + 1].text
+            for grand in noun.children:
+                if grand.dep_ == "prep" and grand.lower_ in ("at", "of", "for", "with", "from"):
+                    for pobj in grand.children:
+                        if pobj.dep_ == "pobj" and is_propn(pobj) and label_of(pobj) != "GPE":
+                            words = [t for t in pobj.subtree if is_propn(t)]
+                            return pobj.doc[words[0].i : words[-1].i + 1].text
     return None
 
 
