@@ -16,7 +16,6 @@ embeddings); as the heads are linear this equals averaging the windows' logits.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from newsstance.inference.checksums import sha256_file
 from newsstance.inference.encoding import EncodedWindows, EncodingSettings
 
 #: Label order of each task head (index = class id).
@@ -107,14 +107,6 @@ def windows_to_tensors(windows: EncodedWindows, pad_id: int,
         "window_example": torch.tensor(windows.window_example, dtype=torch.long, device=device),
         "window_weight": torch.tensor(windows.window_weight, dtype=torch.float32, device=device),
     }
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save_model_dir(model: MultiTaskQuoteModel, tokenizer: Any, path: str | Path,

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from newsstance.inference.checksums import sha256_file
 from newsstance.inference.encoding import EncodingSettings, build_pair, encode_pairs
 
 CONFIG_FILE = "config.json"
@@ -35,16 +36,6 @@ ONNX_SHA_KEY = "onnx_sha256"
 
 class OnnxModelError(ValueError):
     """An ONNX model directory is missing, incomplete, or its files were altered."""
-
-
-def sha256_file(path: str | Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class _Encoded:
