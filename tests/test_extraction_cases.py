@@ -284,6 +284,26 @@ CASES: list[tuple[str, str, list[dict] | None]] = [
             {"text": "The risk is real,", "speaker": "he", "speaker_name": "Mark Ellison"},
         ],
     ),
+    # --- speakers named by layout: dash bylines and transcript labels
+    (
+        "dash-byline",
+        "Readers wrote to us.\n\n“The debate showed who he really is. It was a disgrace.” ― Ana "
+        "Ortiz\n“I am afraid of what comes next. Nobody is listening.”― Ben Cole.",
+        [
+            {"text": "The debate showed who he really is. It was a disgrace.",
+             "speaker": "Ana Ortiz"},
+            {"text": "I am afraid of what comes next. Nobody is listening.", "speaker": "Ben Cole"},
+        ],
+    ),
+    (
+        "transcript-label",
+        'The interview went on.\n\n"HOST: Do you see those two as equivalent? We have little '
+        'time."\n\n"PENCE: Well, the question really should be why she did it."',
+        [
+            {"speaker": "HOST", "speaker_name": "HOST"},
+            {"speaker": "PENCE", "speaker_name": "PENCE"},
+        ],
+    ),
     # --- organisations from the mention
     (
         "org-compound-unknown-name",

@@ -323,6 +323,36 @@ def _is_title(text: str, q: QuoteSpan) -> bool:
     return bool(before) and before[-1] in TITLE_WORDS
 
 
+#: "…” ― Sonya Herridge": a name after a dash right behind the closing mark.
+_DASH_BYLINE = re.compile(
+    r"[\"”’']?[ \t]*[―—–]{1,2}[ \t]*((?:[A-Z][\w'’.-]*[ \t]?){1,5}?)[ \t]*[.,]?[ \t]*(?:\n|$)"
+)
+#: "PENCE: Well, …": an upper-case speaker label opening a transcript paragraph.
+_TRANSCRIPT_LABEL = re.compile(r"([A-Z][A-Z'’.-]+(?: [A-Z][A-Z'’.-]+){0,2}):[ \t]")
+_NOT_LABELS = frozenset(
+    ["UPDATE", "NOTE", "EDITOR'S NOTE", "EDITOR’S NOTE", "WATCH", "READ", "RELATED", "PHOTOS",
+     "VIDEO", "BREAKING", "CORRECTION", "Q", "A", "FACT CHECK", "ADVERTISEMENT"]
+)
+
+
+def _labelled_speaker(text: str, q: QuoteSpan) -> Mention | None:
+    """A speaker named by layout rather than grammar: a dash byline after the quote, or a
+    transcript label ("PENCE:") opening its paragraph."""
+    found = _DASH_BYLINE.match(text, q.end)
+    if found is None:
+        line = text.rfind("\n", 0, q.start) + 1
+        label = _TRANSCRIPT_LABEL.match(text, line) or _TRANSCRIPT_LABEL.match(text, q.start)
+        if label is None or label.end() > q.end or label.group(1) in _NOT_LABELS:
+            return None
+        found = label
+    start, end = found.span(1)
+    name = text[start:end].strip().rstrip(".,")
+    end = start + len(name)
+    if not name:
+        return None
+    return Mention(start, end, name, name=name, entity="PERSON", kind="person")
+
+
 def _abs(tok, offset: int) -> int:
     return offset + tok.idx
 
@@ -444,6 +474,10 @@ def build_quotes(
                 att, off = cue_atts[k]
                 mention = build_mention(att.speaker, off)
                 state.resolve(mention)
+        labelled = _labelled_speaker(text, q) if qtype == "direct" else None
+        if labelled is not None:
+            mention = labelled
+            state.resolve(mention)
         while end > start and text[end - 1].isspace():
             end -= 1
         while start < end and text[start].isspace():
