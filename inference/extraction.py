@@ -12,7 +12,7 @@ import multiprocessing as mp
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from newsstance.inference.quote import Quote
@@ -100,7 +100,6 @@ class QuoteExtractor:
     nlp: Any
     prefilter: bool = True
     max_chunk_chars: int = MAX_CHUNK_CHARS
-    _unused: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
