@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "newsstance.inference.analyze_cli",   # analyze, export-onnx
     "newsstance.training.train_cli",      # train
     "newsstance.training.evaluate_cli",   # baseline, evaluate
+    "newsstance.inference.labelstudio_cli", "newsstance.training.labelstudio_cli",  # label studio
 )
 
 
