@@ -8,7 +8,9 @@ import io
 import json
 import sys
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="model directory (default: the bundled model)")
     p.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
                    help="onnx: ONNX Runtime int8 (default); torch: PyTorch, full precision")
-    p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl",
-                   help="jsonl: one object per article (default); csv: one row per quote")
+    p.add_argument("--format", choices=["jsonl", "csv", "html"], default="jsonl",
+                   help="jsonl: one object per article (default); csv: one row per quote; "
+                        "html: a visual report (needs -o; several articles: a corpus page "
+                        "plus one page each in OUTPUT_STEM_files/)")
     p.add_argument("-o", "--output", help="output file (default: stdout)")
     p.add_argument("--input-format", choices=["txt", "jsonl", "csv", "html"],
                    help="force the input format (default: by suffix; stdin is sniffed)")
@@ -51,6 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("model_dir", metavar="MODEL_DIR", help="a trained model directory")
     e.add_argument("--no-quantize", action="store_true", help="skip the int8 model")
     e.add_argument("--opset", type=int, default=17, help="ONNX opset (default: 17)")
+    e.add_argument("--bundle-to", metavar="DIR",
+                   help="then copy only the files the ONNX backend needs (int8 graph, config, "
+                        "tokenizer, checksums, model card) into DIR, e.g. inference/default_model")
+    e.add_argument("--overwrite", action="store_true",
+                   help="with --bundle-to: replace the bundle's files in a non-empty DIR")
     e.set_defaults(func=run_export)
 
 
@@ -138,6 +147,30 @@ class ResultWriter:
             self.handle.flush()
 
 
+class ReportSink:
+    """Feeds results to an HTML :class:`ReportWriter` with their records' text and metadata."""
+
+    def __init__(self, path: str) -> None:
+        from newsstance.inference.report_html import ReportWriter
+
+        self.report = ReportWriter(path)
+        self.pending: deque[Any] = deque()
+
+    def remember(self, records: Iterable[Any]) -> Iterator[Any]:
+        """Pass ``records`` on, keeping each until its result arrives (results come in order)."""
+        for record in records:
+            self.pending.append(record)
+            yield record
+
+    def write(self, obj: dict[str, Any]) -> None:
+        record = self.pending.popleft()
+        if record.id != obj.get("id"):  # never expected: results follow their records
+            self.report.add(obj)
+            return
+        meta = {**record.extra, "title": record.title}
+        self.report.add(obj, record.text if record.ok else None, meta)
+
+
 def _skipping(records: Iterable[Any], done: set[str], counter: list[int]) -> Iterator[Any]:
     for record in records:
         if record.id in done:
@@ -158,6 +191,11 @@ def run_analyze(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise CommandError("--batch-size must be a positive number")
     to_stdout = args.output in (None, "-")
+    if args.format == "html" and to_stdout:
+        raise CommandError("--format html needs an output file (-o report.html)")
+    if args.format == "html" and args.resume:
+        raise CommandError("--resume does not work with --format html (the report is written "
+                           "whole at the end: run again without --resume)")
     if args.resume and to_stdout:
         raise CommandError("--resume needs an output file (-o OUT)")
     done: set[str] = set()
@@ -178,12 +216,15 @@ def run_analyze(args: argparse.Namespace) -> int:
         total = max(0, total - len(done))
     skipped = [0]
     records = _skipping(read_sources(args.inputs, args.input_format), done, skipped)
+    sink = ReportSink(args.output) if args.format == "html" else None
+    if sink is not None:
+        records = sink.remember(records)
     append = args.resume and not to_stdout and Path(args.output).is_file()
     header = not (append and Path(args.output).stat().st_size > 0)
     n = quotes = errors = 0
     t0 = time.perf_counter()
-    with open_output(args.output, append=append) as out:
-        writer = ResultWriter(out, args.format, analyzer.classifier.labels, header)
+    with nullcontext(sys.stdout) if sink else open_output(args.output, append=append) as out:
+        writer = sink or ResultWriter(out, args.format, analyzer.classifier.labels, header)
         bar = tqdm(total=total, desc="articles", unit="art", file=sys.stderr, disable=None,
                    dynamic_ncols=True)
         try:
@@ -198,6 +239,8 @@ def run_analyze(args: argparse.Namespace) -> int:
                 bar.update()
         finally:
             bar.close()
+    if sink is not None:
+        sink.report.close()
     elapsed = time.perf_counter() - t0
     rate = n / elapsed if elapsed > 0 else 0.0
     print(f"{n} article(s) in {elapsed:.1f}s ({rate:.2f}/s), {quotes} quote(s), "
@@ -213,6 +256,13 @@ def run_export(args: argparse.Namespace) -> int:
 
     try:
         report = export_onnx(args.model_dir, quantize=not args.no_quantize, opset=args.opset)
+        if args.bundle_to:
+            if args.no_quantize:
+                raise ValueError("--bundle-to needs the int8 model: drop --no-quantize")
+            from newsstance.inference.bundle import bundle_model
+
+            written = bundle_model(args.model_dir, args.bundle_to, overwrite=args.overwrite)
+            report["bundle"] = {p.name: p.stat().st_size for p in written}
     except (ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
     print(json.dumps(report, indent=2))
