@@ -241,7 +241,8 @@ def test_import_rows_exactly(tmp_path, capsys):
     assert "task 3 (id 4): quote offsets" in err
     assert "task 4 (id 5): stance: unknown choice 'maybe'" in err
     assert "task 6: expected a task object, got str" in err
-    for line in ("9 task(s) read, 3 row(s) written", "stance: 2 (favor 1, against 1, neutral 0)",
+    for line in ("9 task(s) read, 3 row(s) written (train 3)",
+                 "stance: 2 (favor 1, against 1, neutral 0)",
                  "sentiment: 1 (positive 0, negative 1, neutral 0)",
                  "skipped 1: flagged 'not a quote'", "skipped 1: no annotation",
                  "skipped 1: only cancelled annotations", "skipped 1: duplicate quote",

@@ -52,7 +52,9 @@ class ImportResult:
 
     def summary(self) -> str:
         """A few readable lines: tasks, rows per task and label, skipped and malformed tasks."""
-        lines = [f"{self.tasks} task(s) read, {len(self.rows)} row(s) written"]
+        splits = Counter(r.get("split", "train") for r in self.rows)
+        lines = [f"{self.tasks} task(s) read, {len(self.rows)} row(s) written ("
+                 + ", ".join(f"{k} {n}" for k, n in sorted(splits.items(), reverse=True)) + ")"]
         counts = self.label_counts()
         for task in LABELS:
             per = ", ".join(f"{label} {counts[(task, label)]}" for label in LABELS[task])
