@@ -223,8 +223,10 @@ def run_analyze(args: argparse.Namespace) -> int:
     header = not (append and Path(args.output).stat().st_size > 0)
     n = quotes = errors = 0
     t0 = time.perf_counter()
-    with nullcontext(sys.stdout) if sink else open_output(args.output, append=append) as out:
-        writer = sink or ResultWriter(out, args.format, analyzer.classifier.labels, header)
+    opened = nullcontext(sys.stdout) if sink is not None else open_output(args.output, append)
+    with opened as out:
+        writer: ReportSink | ResultWriter = sink if sink is not None else ResultWriter(
+            out, args.format, analyzer.classifier.labels, header)
         bar = tqdm(total=total, desc="articles", unit="art", file=sys.stderr, disable=None,
                    dynamic_ncols=True)
         try:
@@ -239,14 +241,14 @@ def run_analyze(args: argparse.Namespace) -> int:
                 bar.update()
         finally:
             bar.close()
-    if sink is not None:
-        sink.report.close()
+    report = sink.report.close() if sink is not None else None
     elapsed = time.perf_counter() - t0
     rate = n / elapsed if elapsed > 0 else 0.0
     print(f"{n} article(s) in {elapsed:.1f}s ({rate:.2f}/s), {quotes} quote(s), "
           f"{errors} error(s)" + (f", {skipped[0]} skipped (already in output)"
                                   if args.resume else "")
-          + f"; model loaded in {load_time:.1f}s ({args.backend})", file=sys.stderr)
+          + f"; model loaded in {load_time:.1f}s ({args.backend})"
+          + (f"; report: {report}" if report else ""), file=sys.stderr)
     return 0
 
 
