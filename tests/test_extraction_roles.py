@@ -76,3 +76,42 @@ def test_trainer_writes_loadable_weights(tmp_path: Path) -> None:
     row = {int(i): w for i, w in data["weights"]["w=mayor"]}
     official, company = SPEAKER_ROLES.index("official"), SPEAKER_ROLES.index("company")
     assert row.get(official, 0.0) > row.get(company, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("mention", "descriptor", "org", "role"),
+    [
+        # a job title at a company: staff speaking as individuals
+        ("Dana Ortiz", "a product manager at Helix", "Helix", "employee"),
+        ("Maria Lopez", "a senior designer at Skyvane", "Skyvane", "employee"),
+        ("Tom Reyes", "a nurse at the company's clinic", None, "employee"),
+        ("Lee Park", "a former employee", None, "employee"),
+        # leadership and officials are not employees
+        ("Mark Li", "Helix's chief executive", "Helix", "company"),
+        ("Robby Mook", "campaign manager of the Clinton campaign", "Clinton campaign", "official"),
+        ("John Kerry", "the former secretary of state", None, "official"),
+    ],
+)
+def test_classify_role_staff_titles(
+    mention: str, descriptor: str, org: str | None, role: str
+) -> None:
+    assert classify_role(mention, descriptor, org) == role
+
+
+def test_role_features_are_closed_vocabulary() -> None:
+    context = 'said Dennis Halvorsen, an engineering director at Skyvane, in "We quit," he said.'
+    feats = role_features(
+        "Dennis Halvorsen",
+        "Dennis Halvorsen",
+        "Skyvane",
+        "an engineering director at Skyvane",
+        None,
+        "person",
+        context,
+        "employee",
+        "We quit",
+        groups=("base", "mention", "descriptor", "head", "org", "context", "near", "quote"),
+    )
+    assert "a=engineering" in feats and "a=director" in feats and "q=we" in feats
+    assert "w=<cap>" in feats
+    assert not any("halvorsen" in f or "skyvane" in f for f in feats)  # no names memorised

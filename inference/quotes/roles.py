@@ -685,6 +685,49 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: Job titles of staff who speak as individuals (nqs ``employee``), with or without a company.
+STAFF_TITLES = (
+    "employee",
+    "employees",
+    "worker",
+    "workers",
+    "staff",
+    "staffer",
+    "engineer",
+    "engineers",
+    "insider",
+    "insiders",
+    "developer",
+    "developers",
+    "technician",
+    "technicians",
+    "designer",
+    "designers",
+    "supervisor",
+    "supervisors",
+    "programmer",
+    "programmers",
+    "nurse",
+    "nurses",
+)
+#: Titles that mean ``employee`` only at a company (elsewhere an analyst or scientist is an expert).
+STAFF_AT_COMPANY = ("analyst", "scientist", "researcher", "specialist", "associate", "driver")
+#: Leadership titles: they speak for the organisation (nqs ``company``).
+LEADERSHIP = (
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "chief executive",
+    "ceo",
+    "executive",
+    "chairman",
+    "chairwoman",
+    "president",
+    "founder",
+    "chief",
+    "statement",
+)
+
 _WORD = re.compile(r"[a-z][a-z.'’-]*[a-z.]|[a-z]")
 
 
@@ -729,25 +772,10 @@ def classify_role(
         if _has(head_words, ROLE_WORDS[role]) and not _has(head_words, FOR_ORG):
             return role
     kind = org_kind(organization)
-    if _has(
-        words,
-        (
-            "employee",
-            "employees",
-            "worker",
-            "workers",
-            "staff",
-            "staffer",
-            "engineer",
-            "engineers",
-            "former",
-            "insider",
-            "insiders",
-            "developer",
-            "technician",
-        ),
-    ) and kind in (None, "company"):
+    if _has(words, STAFF_TITLES) and kind in (None, "company"):
         return "employee"
+    if kind == "company" and _has(words, ("manager", "managers")):
+        return "employee"  # "a product manager at Acme" (a campaign manager is an official)
     if _has(words, FOR_ORG) and kind:
         return {
             "company": "company",
@@ -786,6 +814,62 @@ _STOPWORDS = word_set(
 )
 
 
+#: Feature groups of the learned role model. The shipped model names the groups it was trained
+#: with (``role_weights.json`` ``"features"``); ``train_roles`` picks them by grouped CV.
+#:   base: rule role, entity label, mention kind, organisation kind, explicit title;
+#:   mention / descriptor: common-noun words of the mention and of its titles and appositions
+#:   (capitalised words outside the role lexicons, i.e. names, become one ``<cap>`` feature);
+#:   head: the mention's last common noun with its modifiers ("head=engineer", "mod=senior");
+#:   org: organisation words found in the lexicons; context: lexicon words within a few words of
+#:   the mention; quote: first/plural person pronouns and lexicon words of the quote;
+#:   near: common-noun words just before (``b=``) and after (``a=``) the mention ("X, an
+#:   engineering director at Y");
+#:   lex: which role lexicons match the mention (``mr=``) and descriptor (``dr=``), and
+#:   speaks-for-organisation, staff and leadership titles crossed with the organisation's kind;
+#:   names, words: the old open-vocabulary features (names, every context and quote word).
+FEATURE_GROUPS = ("base", "mention", "descriptor", "head", "org", "context", "quote")
+OPEN_GROUPS = ("names", "words")
+
+_EXTRA_CUES = """spokesperson spokesman spokeswoman engineer engineers employee employees staff
+    staffer staffers worker workers union unions professor analyst analysts former senior junior
+    anonymous anonymously statement email emailed interview tweet tweeted tweets wrote post posted
+    blog letter memo petition organizer organizers rank file contractor officer vp chief head lead
+    leader team ceo founder executive executives director manager boss colleague colleagues
+    coworker coworkers co-worker current longtime veteran member members company companies firm
+    corporation board shareholders investors customers users ordinary resident residents local
+    told interviewed internal internally quit resigned fired laid hired"""
+
+
+@lru_cache(maxsize=1)
+def cue_words() -> frozenset[str]:
+    """The closed vocabulary of role-indicative words (every single word of the lexicons)."""
+    words: set[str] = set(word_set(_EXTRA_CUES))
+    for lexicon in (*ROLE_WORDS.values(), *ORG_KINDS.values(), *EXPLICIT.values(), FOR_ORG):
+        for entry in lexicon:
+            words.update(w.rstrip(".") for w in _FEATURE_WORD.findall(entry))
+    return frozenset(w for w in words if w)
+
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’.-]*")
+_FIRST = frozenset({"i", "me", "my", "mine", "myself"})
+_PLURAL = frozenset({"we", "us", "our", "ours", "ourselves"})
+
+
+def _common_words(text: str) -> list[str]:
+    """Lower-cased words of ``text``; capitalised words outside the lexicons become ``<cap>``."""
+    cues = cue_words()
+    out = []
+    for tok in _TOKEN.findall(text):
+        low = tok.lower().rstrip(".")
+        if not low:
+            continue
+        if tok[:1].isupper() and low not in cues and low not in _STOPWORDS:
+            out.append("<cap>")
+        else:
+            out.append(low)
+    return out
+
+
 def role_features(
     mention: str,
     name: str | None,
@@ -796,23 +880,81 @@ def role_features(
     context: str,
     rule_role: str,
     quote: str = "",
+    groups: tuple[str, ...] | None = None,
 ) -> list[str]:
-    """Sparse features of a speaker for the learned role model (see ``train_roles``)."""
+    """Sparse features of a speaker for the learned role model (see ``train_roles``); ``groups``
+    defaults to those of the shipped model (:data:`FEATURE_GROUPS` without one)."""
+    if groups is None:
+        model = _role_model()
+        groups = model[3] if model else FEATURE_GROUPS
     feats = [f"rule={rule_role}", f"ent={entity}", f"kind={kind}", f"ok={org_kind(organization)}"]
-    for prefix, text, limit in (
-        ("w", mention, 12),
-        ("n", name or "", 6),
-        ("o", organization or "", 6),
-        ("d", descriptor, 40),
-        ("c", context, 40),
-        ("q", quote, 40),
-    ):
-        words = [w.rstrip(".") for w in _FEATURE_WORD.findall(text.lower())]
-        if prefix in ("d", "c", "q"):
-            words = [w for w in words if w not in _STOPWORDS]
-        feats += [f"{prefix}={w}" for w in dict.fromkeys(words[:limit]) if w]
-    if mention[:1].isupper() and name and name == mention:
-        feats.append("capitalised")
+    if "base" in groups:
+        feats.append(f"x={explicit_role(mention)}")
+        feats.append(f"rk={rule_role}|{kind}")
+        if mention[:1].isupper() and name and name == mention:
+            feats.append("capitalised")
+        caps = sum(1 for w in _TOKEN.findall(name or mention) if w[:1].isupper())
+        feats.append(f"ncap={min(caps, 3)}|{kind}")
+    if "lex" in groups:
+        low_m, low_d = mention.lower(), descriptor.lower()
+        okind = org_kind(organization)
+        for role, lexicon in ROLE_WORDS.items():
+            if _has(low_m, lexicon):
+                feats.append(f"mr={role}")
+            if _has(low_d, lexicon):
+                feats.append(f"dr={role}")
+        both = f"{low_m} {low_d}"
+        if _has(both, FOR_ORG):
+            feats.append(f"fo={okind}")
+        if _has(both, STAFF_TITLES):
+            feats.append(f"st={okind}")
+        if _has(both, LEADERSHIP):
+            feats.append(f"lead={okind}")
+    cues = cue_words()
+    words = _common_words(mention)
+    if "mention" in groups:
+        feats += [f"w={w}" for w in dict.fromkeys(words) if w not in _STOPWORDS]
+    if "head" in groups:
+        nouns = [w for w in words if w != "<cap>" and w not in _STOPWORDS]
+        if nouns:
+            feats.append(f"head={nouns[-1]}")
+            feats += [f"mod={w}" for w in dict.fromkeys(nouns[:-1])]
+        dwords = [w for w in _common_words(descriptor) if w in cues]
+        if dwords:
+            feats.append(f"dhead={dwords[0]}")
+    if "descriptor" in groups:
+        dwords = [w for w in _common_words(descriptor) if w not in _STOPWORDS]
+        feats += [f"d={w}" for w in dict.fromkeys(dwords[:40])]
+    if "org" in groups and organization:
+        owords = [w for w in _common_words(organization) if w in cues]
+        feats += [f"ow={w}" for w in dict.fromkeys(owords)]
+    if "context" in groups:
+        low = _FEATURE_WORD.findall(context.lower())
+        near = [w.rstrip(".") for w in low if w.rstrip(".") in cues]
+        feats += [f"cw={w}" for w in dict.fromkeys(near)]
+    if "near" in groups:
+        at = context.find(mention) if mention else -1
+        if at >= 0:
+            before = _common_words(context[:at])[-4:]
+            after = _common_words(context[at + len(mention) :])[:6]
+            feats += [f"b={w}" for w in dict.fromkeys(before) if w not in _STOPWORDS]
+            feats += [f"a={w}" for w in dict.fromkeys(after) if w not in _STOPWORDS]
+    if "quote" in groups and quote:
+        qwords = {w.rstrip(".") for w in _FEATURE_WORD.findall(quote.lower())}
+        if qwords & _FIRST:
+            feats.append("q=I")
+        if qwords & _PLURAL:
+            feats.append("q=we")
+        feats += [f"qw={w}" for w in sorted(qwords & cues)]
+    if "names" in groups:
+        for prefix, text in (("n", name or ""), ("o", organization or "")):
+            nwords = [w.rstrip(".") for w in _FEATURE_WORD.findall(text.lower())]
+            feats += [f"{prefix}={w}" for w in dict.fromkeys(nwords[:6]) if w]
+    if "words" in groups:
+        for prefix, text in (("c", context), ("q", quote)):
+            cwords = [w.rstrip(".") for w in _FEATURE_WORD.findall(text.lower())]
+            cwords = [w for w in cwords if w not in _STOPWORDS]
+            feats += [f"{prefix}={w}" for w in dict.fromkeys(cwords[:40]) if w]
     return feats
 
 
@@ -888,13 +1030,17 @@ def explicit_role(mention: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _role_model() -> tuple[tuple[str, ...], list[float], dict[str, list[list[float]]]] | None:
-    """``(roles, bias, weights)`` from ``role_weights.json`` (``None`` when none is shipped)."""
+def _role_model() -> (
+    tuple[tuple[str, ...], list[float], dict[str, list[list[float]]], tuple[str, ...]] | None
+):
+    """``(roles, bias, weights, feature groups)`` from ``role_weights.json`` (``None`` when none
+    is shipped; a file without ``"features"`` was trained with the old open-vocabulary features)."""
     path = Path(__file__).with_name("role_weights.json")
     if not path.is_file():  # pragma: no cover - no trained weights
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    return tuple(data["roles"]), data["bias"], data["weights"]
+    groups = tuple(data.get("features", ("base", "mention", "descriptor", *OPEN_GROUPS)))
+    return tuple(data["roles"]), data["bias"], data["weights"], groups
 
 
 def role_scores(features: list[str]) -> list[float] | None:
@@ -902,7 +1048,7 @@ def role_scores(features: list[str]) -> list[float] | None:
     model = _role_model()
     if model is None:
         return None
-    _, bias, weights = model
+    _, bias, weights, _ = model
     scores = list(bias)
     for feat in features:
         for i, w in weights.get(feat, ()):
