@@ -742,9 +742,14 @@ def _lexicon(words: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[str] | 
     return single, re.compile(r"(?<![a-z])(?:" + alternatives + r")(?![a-z])")
 
 
+@lru_cache(maxsize=4096)
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text))
+
+
 def _has(text: str, words: tuple[str, ...]) -> bool:
     single, phrases = _lexicon(words)
-    if not single.isdisjoint(_WORD.findall(text)):
+    if not single.isdisjoint(_words_of(text)):
         return True
     return phrases is not None and phrases.search(text) is not None
 
@@ -855,7 +860,8 @@ _FIRST = frozenset({"i", "me", "my", "mine", "myself"})
 _PLURAL = frozenset({"we", "us", "our", "ours", "ourselves"})
 
 
-def _common_words(text: str) -> list[str]:
+@lru_cache(maxsize=2048)
+def _common_words(text: str) -> tuple[str, ...]:
     """Lower-cased words of ``text``; capitalised words outside the lexicons become ``<cap>``."""
     cues = cue_words()
     out = []
@@ -867,7 +873,13 @@ def _common_words(text: str) -> list[str]:
             out.append("<cap>")
         else:
             out.append(low)
-    return out
+    return tuple(out)
+
+
+@lru_cache(maxsize=2048)
+def _lexicon_roles(text: str) -> tuple[str, ...]:
+    """The roles whose :data:`ROLE_WORDS` lexicon matches ``text`` (lower-cased)."""
+    return tuple(role for role, lexicon in ROLE_WORDS.items() if _has(text, lexicon))
 
 
 def role_features(
@@ -887,6 +899,23 @@ def role_features(
     if groups is None:
         model = _role_model()
         groups = model[3] if model else FEATURE_GROUPS
+    args = (mention, name, organization, descriptor, entity, kind, context, rule_role, quote)
+    return list(_role_features(*args, tuple(groups)))
+
+
+@lru_cache(maxsize=512)  # assemble asks twice for each quote's features
+def _role_features(
+    mention: str,
+    name: str | None,
+    organization: str | None,
+    descriptor: str,
+    entity: str | None,
+    kind: str,
+    context: str,
+    rule_role: str,
+    quote: str,
+    groups: tuple[str, ...],
+) -> tuple[str, ...]:
     feats = [f"rule={rule_role}", f"ent={entity}", f"kind={kind}", f"ok={org_kind(organization)}"]
     if "base" in groups:
         feats.append(f"x={explicit_role(mention)}")
@@ -898,11 +927,8 @@ def role_features(
     if "lex" in groups:
         low_m, low_d = mention.lower(), descriptor.lower()
         okind = org_kind(organization)
-        for role, lexicon in ROLE_WORDS.items():
-            if _has(low_m, lexicon):
-                feats.append(f"mr={role}")
-            if _has(low_d, lexicon):
-                feats.append(f"dr={role}")
+        feats += [f"mr={role}" for role in _lexicon_roles(low_m)]
+        feats += [f"dr={role}" for role in _lexicon_roles(low_d)]
         both = f"{low_m} {low_d}"
         if _has(both, FOR_ORG):
             feats.append(f"fo={okind}")
@@ -955,7 +981,7 @@ def role_features(
             cwords = [w.rstrip(".") for w in _FEATURE_WORD.findall(text.lower())]
             cwords = [w for w in cwords if w not in _STOPWORDS]
             feats += [f"{prefix}={w}" for w in dict.fromkeys(cwords[:40]) if w]
-    return feats
+    return tuple(feats)
 
 
 #: Role titles precise enough to override the learned model when they head the mention.
@@ -1045,15 +1071,17 @@ def _role_model() -> (
 
 def role_scores(features: list[str]) -> list[float] | None:
     """Log-linear scores of each role of the shipped model (``None`` when none is shipped)."""
-    model = _role_model()
-    if model is None:
-        return None
-    _, bias, weights, _ = model
+    return None if _role_model() is None else list(_role_scores(tuple(features)))
+
+
+@lru_cache(maxsize=256)
+def _role_scores(features: tuple[str, ...]) -> tuple[float, ...]:
+    _, bias, weights, _ = _role_model()
     scores = list(bias)
     for feat in features:
         for i, w in weights.get(feat, ()):
             scores[int(i)] += w
-    return scores
+    return tuple(scores)
 
 
 def best_role(scores: list[float]) -> str:
