@@ -241,19 +241,37 @@ def test_top_level_export():
     assert newsstance.NewsAnalyzer is NewsAnalyzer
 
 
-@pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "config.json").is_file(),
-                    reason=f"no bundled default model yet at {DEFAULT_MODEL_DIR} (the training "
-                           "half ships it)")
-def test_default_model_labels_a_small_article_sensibly(quote_extractor):
+NEEDS_DEFAULT = pytest.mark.skipif(
+    not (DEFAULT_MODEL_DIR / "config.json").is_file(),
+    reason=f"no bundled default model at {DEFAULT_MODEL_DIR} (the training half ships it)")
+NIMBUS_TARGET = "Nimbus Cloud's contract with the immigration agency"
+NIMBUS_TEXT = (
+    "Nimbus Cloud will host data for the immigration agency under a new contract.\n\n"
+    "\"We are proud to support the agency's mission with this contract,\" a Nimbus Cloud "
+    "spokesperson said.\n\n"
+    "\"I'll seriously consider leaving if this contract goes through. I am ashamed of it,\""
+    " said Priya Raman, a Nimbus Cloud engineer.")
+
+
+@pytest.fixture(scope="module")
+def nimbus_quotes(quote_extractor):
     analyzer = NewsAnalyzer.from_pretrained(extractor=quote_extractor)
-    text = ("Nimbus Cloud will host data for the immigration agency under a new contract.\n\n"
-            "\"We are proud to support the agency's mission with this contract,\" a Nimbus Cloud "
-            "spokesperson said.\n\n"
-            "\"I'll seriously consider leaving if this contract goes through. I am ashamed of it,\""
-            " said Priya Raman, a Nimbus Cloud engineer.")
-    result = analyzer.analyze(text, target="Nimbus Cloud's contract with the immigration agency")
+    result = analyzer.analyze(NIMBUS_TEXT, target=NIMBUS_TARGET)
     proud = next(q for q in result.quotes if "proud" in q.quote.text)
     leaving = next(q for q in result.quotes if "leaving" in q.quote.text)
+    return proud, leaving
+
+
+@NEEDS_DEFAULT
+def test_default_model_labels_a_small_article_sensibly(nimbus_quotes):
+    proud, leaving = nimbus_quotes
+    assert (proud.quote.speaker_role, leaving.quote.speaker_role) == ("company", "employee")
     assert proud.stance.label == "favor"
+    assert proud.sentiment.label == "positive" and leaving.sentiment.label == "negative"
+    assert proud.stance_score > leaving.stance_score + 0.5
+
+
+@NEEDS_DEFAULT
+def test_default_model_labels_the_threat_to_quit_against(nimbus_quotes):
+    _, leaving = nimbus_quotes
     assert leaving.stance.label == "against"
-    assert proud.stance_score > leaving.stance_score

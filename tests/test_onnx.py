@@ -174,3 +174,18 @@ def test_export_onnx_command(analyzer_model_dir, tmp_path, capsys):
     assert info["weights_sha256"] == sha256_file(model / "model.safetensors")
     OnnxQuoteClassifier.from_pretrained(model, quantized=False)
     assert main(["export-onnx", str(tmp_path / "nowhere")]) == 2
+
+
+def test_int8_export_keeps_the_second_feed_forward_projection_in_fp32(analyzer_model_dir):
+    import onnx
+
+    from newsstance.inference.onnx_export import fp32_nodes
+
+    kept = fp32_nodes(analyzer_model_dir / "model.onnx")
+    assert kept and all("/attention/" not in n for n in kept)
+    int8 = onnx.load(str(analyzer_model_dir / "model.int8.onnx")).graph
+    float_matmuls = {n.name for n in int8.node if n.op_type == "MatMul"}
+    assert set(kept) <= float_matmuls
+    assert any(n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul") for n in int8.node)
+    info = json.loads((analyzer_model_dir / "newsstance.json").read_text())
+    assert info["onnx_export"]["quantization"]["fp32_nodes"] == len(kept)
