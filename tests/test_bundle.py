@@ -58,3 +58,14 @@ def test_export_onnx_bundle_to_option(analyzer_model_dir, tmp_path, capsys):
     OnnxQuoteClassifier.from_pretrained(out)
     assert main(["export-onnx", str(model), "--no-quantize", "--bundle-to",
                  str(tmp_path / "x")]) == 2
+
+
+def test_bundled_default_model_is_small_and_pickle_free():
+    from newsstance.inference.analyzer import DEFAULT_MODEL_DIR
+
+    if not (DEFAULT_MODEL_DIR / "config.json").is_file():
+        pytest.skip(f"no bundled default model at {DEFAULT_MODEL_DIR}")
+    files = [p for p in DEFAULT_MODEL_DIR.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in files) <= 60 * 2**20  # the budget
+    assert {p.suffix for p in files} <= {".onnx", ".json", ".md"}
+    OnnxQuoteClassifier.from_pretrained(DEFAULT_MODEL_DIR)  # every file matches its sha256
