@@ -97,4 +97,25 @@ def tiny_analyzer(analyzer_model_dir, quote_extractor):
     from newsstance.inference.analyzer import NewsAnalyzer
 
     return NewsAnalyzer.from_pretrained(analyzer_model_dir, extractor=quote_extractor)
+
+
+@pytest.fixture
+def shared_analyzer(monkeypatch, tiny_analyzer, analyzer_model_dir, quote_extractor):
+    """In-process CLI runs reuse the session's spaCy pipeline and tiny analyzer (no reloads):
+    ``--model <analyzer_model_dir>`` gets :func:`tiny_analyzer`. Returns that directory."""
+    from pathlib import Path
+
+    from newsstance.inference.analyzer import NewsAnalyzer
+    from newsstance.inference.extraction import QuoteExtractor
+
+    real = NewsAnalyzer.from_pretrained.__func__
+
+    def cached(cls, path=None, **kwargs):
+        if path is not None and Path(path) == analyzer_model_dir:
+            return tiny_analyzer
+        return real(cls, path, **kwargs)
+
+    monkeypatch.setattr(NewsAnalyzer, "from_pretrained", classmethod(cached))
+    monkeypatch.setattr(QuoteExtractor, "load", classmethod(lambda cls, *a, **k: quote_extractor))
+    return analyzer_model_dir
 # --- end of analyzer fixtures -------------------------------------------------------------------

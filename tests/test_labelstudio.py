@@ -28,20 +28,8 @@ TARGETS = {"a1": "Nimbus Cloud's contract with the agency", "a2": "the parking p
 
 
 @pytest.fixture(autouse=True)
-def _shared_models(monkeypatch, quote_extractor, tiny_analyzer, analyzer_model_dir):
+def _shared_models(shared_analyzer):
     """CLI runs reuse the session's spaCy pipeline and tiny analyzer (no reloads)."""
-    from newsstance.inference.analyzer import NewsAnalyzer
-    from newsstance.inference.extraction import QuoteExtractor
-
-    real = NewsAnalyzer.from_pretrained.__func__
-
-    def cached(cls, path=None, **kwargs):
-        if path is not None and Path(path) == analyzer_model_dir:
-            return tiny_analyzer
-        return real(cls, path, **kwargs)
-
-    monkeypatch.setattr(NewsAnalyzer, "from_pretrained", classmethod(cached))
-    monkeypatch.setattr(QuoteExtractor, "load", classmethod(lambda cls, *a, **k: quote_extractor))
 
 
 def _write_inputs(folder: Path, bad: bool = True) -> Path:

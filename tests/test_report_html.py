@@ -394,22 +394,6 @@ def test_writer_streams_article_pages(tmp_path):
 
 # -- CLI ----------------------------------------------------------------------------------------
 
-@pytest.fixture
-def shared_analyzer(monkeypatch, tiny_analyzer, analyzer_model_dir):
-    """In-process CLI runs reuse the session's tiny analyzer (no spaCy reload)."""
-    from newsstance.inference.analyzer import NewsAnalyzer
-
-    real = NewsAnalyzer.from_pretrained.__func__
-
-    def cached(cls, path=None, **kwargs):
-        if path is not None and Path(path) == analyzer_model_dir:
-            return tiny_analyzer
-        return real(cls, path, **kwargs)
-
-    monkeypatch.setattr(NewsAnalyzer, "from_pretrained", classmethod(cached))
-    return analyzer_model_dir
-
-
 def _cli_input(folder: Path) -> Path:
     path = folder / "in.jsonl"
     lines = [json.dumps({"id": "a1", "text": EXAMPLE, "date": "2024-02-01", "source": "BBC",
