@@ -718,37 +718,18 @@ config = TrainConfig(
 ## 4. Train
 
 `train(config)` returns the model directory, the chosen epoch's dev metrics and a per-epoch
-history. To draw a per-step loss curve we also listen in on the trainer's loss function while
-it runs (a small wrapper around `newsstance.training.trainer.batch_loss` that records each batch's
-loss; it is put back afterwards).
+history. To draw a per-step loss curve we pass `on_step`, a function the trainer calls after every
+optimizer step with the step number and that batch's loss.
 '''),
     code('''
-import contextlib
 import time
 
 from newsstance.training import trainer
 
-
-@contextlib.contextmanager
-def recording_losses(store):
-    original = trainer.batch_loss
-
-    def recorded(*args, **kwargs):
-        loss = original(*args, **kwargs)
-        store.append(float(loss.detach()))
-        return loss
-
-    trainer.batch_loss = recorded
-    try:
-        yield store
-    finally:
-        trainer.batch_loss = original
-
-
 step_losses = []
 tick = time.perf_counter()
-with recording_losses(step_losses):
-    result = trainer.train(config, progress=False)
+result = trainer.train(config, progress=False,
+                       on_step=lambda step, loss: step_losses.append(loss))
 print(f"trained in {time.perf_counter() - tick:.0f} s, {len(step_losses)} steps recorded")
 history = pd.DataFrame([{"epoch": h["epoch"], "steps": h["steps"], "train loss": h["train_loss"],
                          "dev macro-F1": h["dev"]["nqs_small"]["stance"]["macro_f1"]}

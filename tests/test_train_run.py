@@ -57,8 +57,15 @@ def test_train_save_load_predict(trained):
 
 def test_same_seed_same_metrics(trained, source, tiny_bert_dir, tmp_path):
     config, result = trained
-    again = train(config.replace(output_dir=str(tmp_path / "again")), progress=False)
+    steps: list[tuple[int, float]] = []
+    again = train(config.replace(output_dir=str(tmp_path / "again")), progress=False,
+                  on_step=lambda step, loss: steps.append((step, loss)))
     assert again.history[-1]["dev"] == result.history[-1]["dev"]
+    # on_step saw every optimizer step, in order, with the losses each epoch's mean is made of
+    assert [s for s, _ in steps] == list(range(1, sum(h["steps"] for h in again.history) + 1))
+    first = again.history[0]["steps"]
+    assert sum(loss for _, loss in steps[:first]) / first == pytest.approx(
+        again.history[0]["train_loss"])
     assert [h["train_loss"] for h in again.history] == [h["train_loss"] for h in result.history]
     assert sha256_file(again.output_dir / "model.safetensors") == sha256_file(
         result.output_dir / "model.safetensors")

@@ -19,6 +19,7 @@ import random
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,8 +198,11 @@ class _Update:
 
 
 def train(config: TrainConfig, *, resume: bool = False, command: str | None = None,
-          progress: bool = True) -> TrainResult:
-    """Fine-tune, evaluate each epoch, write the model directory; see the module docstring."""
+          progress: bool = True,
+          on_step: Callable[[int, float], None] | None = None) -> TrainResult:
+    """Fine-tune, evaluate each epoch, write the model directory; see the module docstring.
+
+    ``on_step(step, loss)`` is called after every optimizer step (e.g. to plot a loss curve)."""
     command = command or "newsstance train <config>"
     threads = torch.get_num_threads()
     try:
@@ -206,12 +210,14 @@ def train(config: TrainConfig, *, resume: bool = False, command: str | None = No
             torch.set_num_threads(config.num_threads)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            return _train(config, resume=resume, command=command, progress=progress)
+            return _train(config, resume=resume, command=command, progress=progress,
+                          on_step=on_step)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -> TrainResult:
+def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool,
+           on_step: Callable[[int, float], None] | None) -> TrainResult:
     from tqdm import tqdm
 
     started = time.monotonic()
@@ -265,6 +271,8 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool) -
             losses.append(update(collate(batch_idx, windows, data.train, run.task_labels,
                                          pad_id)))
             step += 1
+            if on_step is not None:
+                on_step(step, losses[-1])
             if len(losses) % 20 == 0:
                 bar.set_postfix(loss=f"{sum(losses[-50:]) / len(losses[-50:]):.4f}")
             if guard.should_stop(step, time.monotonic() - tick):
