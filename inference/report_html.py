@@ -199,6 +199,15 @@ def article_page(result: Mapping[str, Any], text: str | None,
 
 # -- many articles ------------------------------------------------------------------------------
 
+def _tone_table(first_header: str, rows: list[tuple[str, int, float]]) -> str:
+    """A data table of ``(label, articles, mean tone)`` rows, shown under a tone chart."""
+    body = "".join(f'<tr><td>{_e(label)}</td><td class="num">{n}</td>'
+                   f'<td class="num">{mean:+.2f}</td></tr>' for label, n, mean in rows)
+    return (f"<table class='data'><thead><tr><th>{_e(first_header)}</th>"
+            '<th class="num">Articles</th><th class="num">Mean tone</th></tr></thead><tbody>'
+            + body + "</tbody></table>")
+
+
 def _time_section(stats: CorpusStats) -> str:
     granularity, periods = stats.tone_by_period()
     head = '<section aria-labelledby="h-time"><h2 id="h-time">Tone over time</h2>'
@@ -207,15 +216,12 @@ def _time_section(stats: CorpusStats) -> str:
                        "(YYYY-MM-DD).</p></section>")
     points = [(p.start.toordinal() if granularity == "day"
                else p.start.year * 12 + p.start.month, p.label, p.mean, p.n) for p in periods]
-    rows = "".join(f'<tr><td>{_e(p.label)}</td><td class="num">{p.n}</td>'
-                   f'<td class="num">{p.mean:+.2f}</td></tr>' for p in periods)
     return (head + "<figure>" + time_series(points, f"Mean tone per {granularity}",
                                             chart_id="tone-time")
             + f"<figcaption>Mean article tone per {granularity} "
             f"({sum(p.n for p in periods)} dated articles).</figcaption></figure>"
-            f"<table class='data'><thead><tr><th>{granularity}</th>"
-            '<th class="num">Articles</th><th class="num">Mean tone</th></tr></thead><tbody>'
-            + rows + "</tbody></table></section>")
+            + _tone_table(granularity, [(p.label, p.n, p.mean) for p in periods])
+            + "</section>")
 
 
 def _outlet_section(stats: CorpusStats) -> str:
@@ -223,14 +229,10 @@ def _outlet_section(stats: CorpusStats) -> str:
     head = '<section aria-labelledby="h-outlet"><h2 id="h-outlet">Tone by outlet</h2>'
     if not rows:
         return head + '<p class="note">No article has a <code>source</code> field.</p></section>'
-    table = "".join(f'<tr><td>{_e(name)}</td><td class="num">{n}</td>'
-                    f'<td class="num">{mean:+.2f}</td></tr>' for name, n, mean in rows)
     bars = [(name, mean, n) for name, n, mean in rows]
     return (head + "<figure>" + diverging_bars(bars, "Mean tone by outlet", chart_id="tone-outlet")
             + "<figcaption>Mean article tone per outlet (n = articles).</figcaption></figure>"
-            "<table class='data'><thead><tr><th>Outlet</th>"
-            '<th class="num">Articles</th><th class="num">Mean tone</th></tr></thead><tbody>'
-            + table + "</tbody></table></section>")
+            + _tone_table("Outlet", list(rows)) + "</section>")
 
 
 def _role_section(stats: CorpusStats) -> str:
