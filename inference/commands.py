@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+#: ``--tagger`` default of ``quotes`` and ``evaluate-quotes``.
+DEFAULT_TAGGER = "none"
 INPUT_HELP = ("articles: .txt (first line + blank line = title), .jsonl/.csv (id, text, title?), "
               ".html, a directory of these, or - for stdin")
 
@@ -18,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="force the input format (default: by suffix; stdin is sniffed)")
     p.add_argument("--batch-size", type=int, default=32, help="articles per spaCy batch")
     p.add_argument("--n-process", type=int, default=1, help="spaCy worker processes")
+    add_tagger_option(p)
     p.set_defaults(func=run_quotes)
 
     e = sub.add_parser("evaluate-quotes", help="score quote extraction on PolNeAR and nqs",
@@ -31,17 +34,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("-o", "--output", help="write the metrics as JSON to this file")
     e.add_argument("--batch-size", type=int, default=16, help="articles per spaCy batch")
     e.add_argument("--n-process", type=int, default=1, help="spaCy worker processes")
+    add_tagger_option(e)
     e.set_defaults(func=run_evaluate_quotes)
+
+
+def add_tagger_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tagger", default=DEFAULT_TAGGER, metavar="DIR",
+                   help="learned span tagger added to the rules: 'bundled', 'none' or a tagger "
+                        f"directory (default: {DEFAULT_TAGGER})")
+
+
+def load_extractor(args: argparse.Namespace):
+    """The quote extractor the ``--tagger`` option asks for."""
+    from newsstance.cli import CommandError
+    from newsstance.inference.extraction import QuoteExtractor
+    from newsstance.inference.quotes.tagger import TaggerError
+
+    spec = args.tagger
+    tagger = None if spec == "none" else True if spec == "bundled" else spec
+    try:
+        return QuoteExtractor.load(tagger=tagger)
+    except (TaggerError, OSError) as exc:
+        raise CommandError(f"--tagger {spec}: {exc}") from exc
 
 
 def run_quotes(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from newsstance.inference.extraction import QuoteExtractor
     from newsstance.inference.output import open_output, write_jsonl_line
     from newsstance.inference.records import read_sources
 
-    extractor = QuoteExtractor.load()
+    extractor = load_extractor(args)
     records = read_sources(args.inputs, args.input_format)
     done = errors = 0
     with open_output(args.output) as out:
@@ -63,7 +86,6 @@ def run_evaluate_quotes(args: argparse.Namespace) -> int:
 
     from newsstance.cli import CommandError
     from newsstance.datapaths import data_dir
-    from newsstance.inference.extraction import QuoteExtractor
     from newsstance.inference.quote_eval import evaluate, format_table
 
     if args.limit is not None and args.limit < 1:
@@ -74,7 +96,7 @@ def run_evaluate_quotes(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     assert root is not None
     names = ["polnear", "nqs"] if args.data == "both" else [args.data]
-    extractor = QuoteExtractor.load()
+    extractor = load_extractor(args)
     results = []
     for name in names:
         try:

@@ -13,11 +13,13 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from newsstance.inference.quote import Quote
 from newsstance.inference.quotes.assemble import build_quotes
 from newsstance.inference.quotes.cues import has_cue
+from newsstance.inference.quotes.merge import merge_tagged
 from newsstance.inference.records import Record
 
 logger = logging.getLogger(__name__)
@@ -100,6 +102,9 @@ class QuoteExtractor:
     nlp: Any
     prefilter: bool = True
     max_chunk_chars: int = MAX_CHUNK_CHARS
+    #: optional learned span tagger (:class:`~newsstance.inference.quotes.tagger.SpanTagger`):
+    #: its content spans that no rule quote covers are added (see :mod:`.quotes.merge`)
+    tagger: Any = None
 
     @classmethod
     def load(
@@ -107,13 +112,27 @@ class QuoteExtractor:
         model: str = DEFAULT_MODEL,
         disable: Iterable[str] = ("lemmatizer", "attribute_ruler", "ner"),
         prefilter: bool = True,
+        tagger: str | Path | bool | None = None,
     ) -> QuoteExtractor:
         """Load a spaCy pipeline with a parser; ``disable``d components are off (NER is optional:
-        without it, names are proper-noun runs; with it, spaCy's PERSON/ORG entities)."""
+        without it, names are proper-noun runs; with it, spaCy's PERSON/ORG entities).
+
+        ``tagger``: a span tagger directory to add learned spans (``True``: the bundled one)."""
         import spacy
 
         nlp = spacy.load(model, disable=[d for d in disable])
-        return cls(nlp=nlp, prefilter=prefilter)
+        span_tagger = None
+        if tagger:
+            from newsstance.inference.quotes.tagger import SpanTagger
+
+            span_tagger = SpanTagger.from_dir(None if tagger is True else tagger)
+        return cls(nlp=nlp, prefilter=prefilter, tagger=span_tagger)
+
+    def _assemble(self, text: str, docs: list[tuple[int, Any]]) -> list[Quote]:
+        quotes = build_quotes(text, docs)
+        if self.tagger is not None:
+            quotes = merge_tagged(text, quotes, self.tagger.tag(text))
+        return quotes
 
     def _chunks(self, text: str) -> list[tuple[int, str]]:
         return split_chunks(text, self.prefilter, self.max_chunk_chars)
@@ -125,7 +144,7 @@ class QuoteExtractor:
             (off, doc)
             for (off, _), doc in zip(chunks, self.nlp.pipe(c for _, c in chunks), strict=False)
         ]
-        return build_quotes(text, docs)
+        return self._assemble(text, docs)
 
     def extract_many(
         self, texts: Iterable[str], batch_size: int = 32, n_process: int = 1
@@ -152,7 +171,7 @@ class QuoteExtractor:
         self, record: Record, docs: list[tuple[int, Any]], raise_errors: bool
     ) -> tuple[Record, list[Quote], str | None]:
         try:
-            return record, build_quotes(record.text, docs), None
+            return record, self._assemble(record.text, docs), None
         except Exception as exc:
             if raise_errors:
                 raise
@@ -282,6 +301,9 @@ _worker: dict[str, QuoteExtractor] = {}
 
 
 def _init_worker(extractor: QuoteExtractor) -> None:
+    run = getattr(extractor.tagger, "run", None)
+    if run is not None and hasattr(run, "threads") and run.threads is None:
+        run.threads = 1  # one worker per core: the tagger's session gets one thread
     _worker["extractor"] = extractor
 
 

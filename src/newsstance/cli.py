@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "newsstance.inference.commands",      # quotes, evaluate-quotes
     "newsstance.inference.analyze_cli",   # analyze, export-onnx
     "newsstance.training.train_cli",      # train
+    "newsstance.training.span_cli",       # train-spans
     "newsstance.training.evaluate_cli",   # baseline, evaluate
     "newsstance.inference.labelstudio_cli", "newsstance.training.labelstudio_cli",  # label studio
 )

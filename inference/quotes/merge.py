@@ -1,0 +1,135 @@
+"""Combine the rule-based quotes with the learned tagger's spans.
+
+The rules are precise on quotation marks and speech verbs; the tagger also finds attributions
+without them (beliefs, reports, "according to" clauses the parse missed). :func:`merge_tagged`
+keeps every rule quote and adds each tagged content span that overlaps none of them, with the
+nearest tagged source in its paragraph as speaker. A pronoun speaker is resolved to the nearest
+earlier named speaker of a compatible gender; a speaker already quoted by the rules keeps the
+organisation and role found there.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+
+from newsstance.inference.quote import Quote
+from newsstance.inference.quotes.cues import PRONOUNS
+from newsstance.inference.quotes.gender import name_gender, pronoun_gender
+from newsstance.inference.quotes.roles import classify_role, explicit_role
+from newsstance.inference.quotes.tagging import TaggedSpan
+
+#: Tagged contents shorter than this (in word characters) are dropped ("it", "so").
+MIN_CONTENT_CHARS = 12
+#: How far (characters) a source may be from its content, within one paragraph.
+MAX_SOURCE_DISTANCE = 300
+_LEADING_THAT = re.compile(r"^(that|whether)\s+", re.I)
+_QUOTE_CHARS = re.compile("[\"“”]")
+_WORD_CHARS = re.compile(r"\w")
+
+
+def _paragraph_breaks(text: str) -> list[int]:
+    return [m.start() for m in re.finditer(r"\n", text)]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (text[start].isspace() or text[start] in "\"“”'‘’,;:"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in "\"“”'‘’,;:"):
+        end -= 1
+    m = _LEADING_THAT.match(text[start:end])
+    if m:
+        start += m.end()
+    return start, end
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return min(a[1], b[1]) > max(a[0], b[0])
+
+
+def _pronoun(mention: str) -> str | None:
+    low = mention.lower().strip()
+    return low if low in PRONOUNS else None
+
+
+def merge_tagged(text: str, quotes: Sequence[Quote], spans: Sequence[TaggedSpan]) -> list[Quote]:
+    """``quotes`` plus a quote for each tagged content span that overlaps none of them."""
+    breaks = _paragraph_breaks(text)
+
+    def para(pos: int) -> int:
+        return bisect.bisect_left(breaks, pos)
+
+    sources = [s for s in spans if s.kind == "SOURCE"]
+    taken = [(q.start, q.end) for q in quotes]
+    known: dict[str, Quote] = {}
+    named: list[tuple[int, str]] = []  # (position, name) of speakers with a name
+    for q in quotes:
+        if q.speaker_name and q.speaker_start is not None and not _pronoun(q.speaker_name):
+            known.setdefault(q.speaker_name.lower(), q)
+            named.append((q.speaker_start, q.speaker_name))
+    added: list[Quote] = []
+    for span in sorted((s for s in spans if s.kind == "CONTENT"), key=lambda s: s.start):
+        start, end = _trim(text, span.start, span.end)
+        if len(_WORD_CHARS.findall(text[start:end])) < MIN_CONTENT_CHARS:
+            continue
+        if any(_overlaps((start, end), t) for t in taken):
+            continue
+        quote = Quote(text=text[start:end], start=start, end=end,
+                      type="mixed" if _QUOTE_CHARS.search(text[start:end]) else "indirect")
+        source = _nearest_source(sources, start, end, para)
+        if source is not None:
+            s_start, s_end = _trim_mention(text, source.start, source.end)
+            mention = text[s_start:s_end]
+            quote.speaker, quote.speaker_start, quote.speaker_end = mention, s_start, s_end
+            pronoun = _pronoun(mention)
+            name = _resolve(pronoun, s_start, named, text) if pronoun else mention
+            quote.speaker_name = name or mention
+            same = known.get((quote.speaker_name or "").lower())
+            if same is not None:
+                quote.organization, quote.speaker_role = same.organization, same.speaker_role
+            else:
+                quote.speaker_role = explicit_role(mention) or classify_role(mention)
+            if not pronoun:
+                bisect.insort(named, (s_start, mention))
+        added.append(quote)
+        taken.append((start, end))
+    return sorted([*quotes, *added], key=lambda q: (q.start, q.end))
+
+
+def _trim_mention(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not (text[end - 1].isalnum() or text[end - 1] == "."):
+        end -= 1
+    return start, end
+
+
+def _nearest_source(sources: Sequence[TaggedSpan], start: int, end: int,
+                    para) -> TaggedSpan | None:
+    """The tagged source closest to a content span, in the same paragraph (a source inside the
+    content is not its speaker)."""
+    best, best_dist = None, MAX_SOURCE_DISTANCE + 1
+    for s in sources:
+        if start <= s.start < end:
+            continue
+        if para(s.start) != para(start) and para(s.start) != para(max(start, end - 1)):
+            continue
+        dist = start - s.end if s.end <= start else s.start - end
+        dist = max(0, dist)
+        if dist < best_dist:
+            best, best_dist = s, dist
+    return best
+
+
+def _resolve(pronoun: str, pos: int, named: Sequence[tuple[int, str]], text: str) -> str | None:
+    """The nearest earlier named speaker compatible with ``pronoun`` (gender for he/she)."""
+    want = pronoun_gender(pronoun)
+    k = bisect.bisect_left(named, (pos, ""))
+    for _, name in reversed(named[:k]):
+        if pronoun in ("i", "we", "they", "it"):
+            return None
+        got = name_gender(name, text)
+        if want is None or got is None or got == want:
+            return name
+    return None

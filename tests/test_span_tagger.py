@@ -1,0 +1,280 @@
+"""The learned quote-span tagger: windows, BIO labels and decoding, merging with the rules,
+and a tiny end-to-end ``train-spans`` → ONNX → ``quotes --tagger`` run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsstance.inference.quote import Quote
+from newsstance.inference.quotes.merge import merge_tagged
+from newsstance.inference.quotes.tagging import (
+    SPAN_LABELS,
+    TaggedSpan,
+    best_window,
+    char_labels,
+    decode_spans,
+    token_labels,
+    window_bounds,
+)
+
+
+@pytest.mark.parametrize("n,size,overlap", [(0, 10, 2), (5, 10, 2), (10, 10, 2), (11, 10, 2),
+                                            (57, 16, 4), (100, 7, 6)])
+def test_window_bounds_cover_every_token(n: int, size: int, overlap: int) -> None:
+    bounds = window_bounds(n, size, overlap)
+    covered = sorted({i for s, e in bounds for i in range(s, e)})
+    assert covered == list(range(n))
+    assert all(0 < e - s <= size for s, e in bounds)
+    for (_, e1), (s2, _) in zip(bounds, bounds[1:], strict=False):
+        assert e1 - s2 == overlap
+
+
+def test_window_bounds_rejects_overlap_not_below_size() -> None:
+    with pytest.raises(ValueError, match="must exceed overlap"):
+        window_bounds(10, 4, 4)
+
+
+def test_best_window_prefers_the_window_where_a_token_is_central() -> None:
+    bounds = [(0, 10), (6, 16)]
+    owner = best_window(bounds, 16)
+    assert owner[:8].tolist() == [0] * 8  # token 7: margin 2 in both; the first window keeps it
+    assert owner[9:].tolist() == [1] * 7
+
+
+def _offsets(text: str) -> list[tuple[int, int]]:
+    import re
+
+    return [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+
+
+def test_labels_round_trip_through_decoding() -> None:
+    text = "Smith said the plan is good. Jones argued it would fail badly."
+    spans = [("SOURCE", 0, 5), ("CONTENT", 11, 27), ("SOURCE", 29, 34), ("CONTENT", 42, 61)]
+    offsets = _offsets(text)
+    labels = token_labels(offsets, char_labels(len(text), spans))
+    assert [SPAN_LABELS[k] for k in labels[:4]] == ["B-SOURCE", "O", "B-CONTENT", "I-CONTENT"]
+    probs = np.eye(len(SPAN_LABELS))[labels]
+    decoded = decode_spans(probs, offsets)
+    assert [(s.kind, text[s.start:s.end]) for s in decoded] == [
+        ("SOURCE", "Smith"), ("CONTENT", "the plan is good"), ("SOURCE", "Jones"),
+        ("CONTENT", "it would fail badly")]
+
+
+def test_adjacent_spans_of_one_kind_stay_apart() -> None:
+    text = "alpha beta gamma delta"
+    offsets = _offsets(text)
+    labels = token_labels(offsets, char_labels(len(text), [("CONTENT", 0, 10),
+                                                           ("CONTENT", 11, 22)]))
+    assert labels == [1, 2, 1, 2]
+    decoded = decode_spans(np.eye(len(SPAN_LABELS))[labels], offsets)
+    assert [(s.start, s.end) for s in decoded] == [(0, 10), (11, 22)]
+
+
+def test_decoding_starts_a_span_at_a_stray_inside_tag() -> None:
+    offsets = [(0, 1), (2, 3), (4, 5)]
+    probs = np.eye(len(SPAN_LABELS))[[0, 2, 4]]  # O, I-CONTENT, I-SOURCE
+    assert [(s.kind, s.start) for s in decode_spans(probs, offsets)] == [("CONTENT", 2),
+                                                                         ("SOURCE", 4)]
+
+
+# --- merging with the rule quotes -------------------------------------------------------------
+
+
+def _rule_quote(text: str, content: str, speaker: str, role: str = "official") -> Quote:
+    start = text.index(content)
+    s_start = text.index(speaker)
+    return Quote(text=content, start=start, end=start + len(content), speaker=speaker,
+                 speaker_start=s_start, speaker_end=s_start + len(speaker),
+                 speaker_name=speaker, speaker_role=role, organization="City Hall")
+
+
+def _span(text: str, kind: str, part: str) -> TaggedSpan:
+    start = text.index(part)
+    return TaggedSpan(kind, start, start + len(part))
+
+
+def test_merge_adds_uncovered_spans_with_their_nearest_source() -> None:
+    text = ('Mayor Jane Park said the budget is balanced.\n'
+            'Park believes that the stadium deal will pay off within ten years, aides say.\n'
+            'She also thinks the tax cut is fair to every family here.')
+    rule = _rule_quote(text, "the budget is balanced", "Mayor Jane Park")
+    spans = [_span(text, "SOURCE", "Mayor Jane Park"), _span(text, "CONTENT", "the budget is"),
+             TaggedSpan("SOURCE", text.index("Park believes"), text.index("Park believes") + 4),
+             _span(text, "CONTENT", "that the stadium deal will pay off within ten years"),
+             _span(text, "SOURCE", "She"),
+             _span(text, "CONTENT", "the tax cut is fair to every family here"),
+             _span(text, "CONTENT", "aides")]
+    quotes = merge_tagged(text, [rule], spans)
+    assert [q.text for q in quotes] == [
+        "the budget is balanced", "the stadium deal will pay off within ten years",
+        "the tax cut is fair to every family here"]
+    added = quotes[1]
+    assert added.type == "indirect" and added.speaker == "Park"
+    assert text[added.speaker_start:added.speaker_end] == "Park"
+    assert text[added.start:added.end] == added.text
+    pronoun = quotes[2]
+    assert pronoun.speaker == "She" and pronoun.speaker_name == "Park"
+
+
+def test_merge_keeps_role_and_organisation_of_a_known_speaker() -> None:
+    text = "Jane Park said taxes will fall.\nJane Park thinks the new stadium is a good deal."
+    rule = _rule_quote(text, "taxes will fall", "Jane Park", role="company")
+    spans = [_span(text, "CONTENT", "the new stadium is a good deal"),
+             TaggedSpan("SOURCE", text.rindex("Jane Park"), text.rindex("Jane Park") + 9)]
+    quotes = merge_tagged(text, [rule], spans)
+    assert quotes[1].speaker_role == "company" and quotes[1].organization == "City Hall"
+
+
+def test_merge_without_a_source_in_the_paragraph_leaves_no_speaker() -> None:
+    text = "Officials said nothing.\n\nThe plan will cost far more than anyone expected."
+    spans = [_span(text, "SOURCE", "Officials"),
+             _span(text, "CONTENT", "The plan will cost far more than anyone expected")]
+    [quote] = merge_tagged(text, [], spans)
+    assert quote.speaker is None and quote.speaker_role == "other"
+
+
+# --- SpanTagger with a rule runner, and a tiny trained tagger ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer(tiny_bert_dir: Path):
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(str(tiny_bert_dir / "tokenizer.json"))
+
+
+def test_tagger_stitches_windows_of_a_long_text(tiny_tokenizer) -> None:
+    from newsstance.inference.quotes.tagger import SpanTagger
+
+    quit_id = tiny_tokenizer.token_to_id("quit")
+
+    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        # "quit" starts a content span that runs to the next "."
+        out = np.zeros((*ids.shape, len(SPAN_LABELS)), dtype=np.float32)
+        dot = tiny_tokenizer.token_to_id(".")
+        for r in range(ids.shape[0]):
+            inside = False
+            for t in range(ids.shape[1]):
+                tok = ids[r, t]
+                label = 0
+                if tok == quit_id:
+                    label, inside = 1, True
+                elif inside and tok != dot:
+                    label = 2
+                else:
+                    inside = False
+                out[r, t, label] = 5.0
+        return out
+
+    tagger = SpanTagger.from_tokenizer(tiny_tokenizer, run, max_tokens=12, overlap=4,
+                                       batch_size=3)
+    text = " ".join(["the company said it was good."] * 6 + ["we quit the plan now."] * 3)
+    spans = tagger.tag(text)
+    assert [text[s.start:s.end] for s in spans] == ["quit the plan now"] * 3
+    assert tagger.tag_many(["", "no"]) == [[], []]
+
+
+def _write_fixture_data(root: Path) -> None:
+    article = ('Jane Doe said the plan is good for the company.\n'
+               'John Smith thinks the contract will fail, according to news reports.\n'
+               '"We will quit," an employee said.\n')
+    content1 = article.index("the plan is good for the company")
+    content2 = article.index("the contract will fail")
+    for split in ("train", "dev"):
+        text_dir = root / "polnear" / split / "text"
+        ann_dir = root / "polnear" / split / "attributions"
+        text_dir.mkdir(parents=True)
+        ann_dir.mkdir(parents=True)
+        for i in range(3):
+            (text_dir / f"art{i}.txt").write_text(article, encoding="utf-8")
+            (ann_dir / f"art{i}_x1.ann").write_text(
+                f"T1\tSource 0 8\tJane Doe\n"
+                f"T2\tContent {content1} {content1 + 32}\tthe plan is good for the company\n"
+                f"T3\tAttribution 9 13\tsaid\nE1\tAttribution:T3 Content:T2 Source:T1\n"
+                f"T4\tContent {content2} {content2 + 22}\tthe contract will fail\n"
+                f"T5\tAttribution 60 66\tthinks\nE2\tAttribution:T5 Content:T4\n",
+                encoding="utf-8")
+    quote = article.index("We will quit")
+    nqs = root / "nqs"
+    nqs.mkdir()
+    row = {"id": "n1", "text": article, "quotes": [
+        {"start": quote, "end": quote + 12, "speaker_start": quote + 15,
+         "speaker_end": quote + 26, "speaker_role": "employee", "type": "direct"}]}
+    for split in ("train", "dev"):
+        (nqs / f"{split}.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def tiny_tagger_dir(tiny_bert_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from newsstance.training.span_tagger import SpanTaggerConfig, train_span_tagger
+
+    data = tmp_path_factory.mktemp("span_data")
+    _write_fixture_data(data)
+    out = tmp_path_factory.mktemp("tagger")
+    config = SpanTaggerConfig(base_model=str(tiny_bert_dir), max_tokens=30, overlap=8, epochs=2,
+                              batch_size=4, lr=1e-3, data_dir=str(data))
+    train_span_tagger(config, out, progress=False)
+    return out
+
+
+def test_train_spans_writes_a_loadable_tagger(tiny_tagger_dir: Path) -> None:
+    from newsstance.inference.quotes.tagger import SpanTagger
+
+    info = json.loads((tiny_tagger_dir / "tagger.json").read_text(encoding="utf-8"))
+    assert info["labels"] == list(SPAN_LABELS) and info["max_tokens"] == 30
+    assert info["data"]["train_articles"] == 4  # 3 PolNeAR + 1 nqs
+    assert set(info["dev"]) == {"polnear", "nqs"} and len(info["history"]) == 2
+    assert "torch" in info["versions"]
+    assert (tiny_tagger_dir / "model.safetensors").is_file()
+    assert not list(tiny_tagger_dir.glob("*.bin")) and not list(tiny_tagger_dir.glob("*.pkl"))
+    tagger = SpanTagger.from_dir(tiny_tagger_dir)
+    text = "Jane Doe said the plan is good."
+    for span in tagger.tag(text):
+        assert span.kind in ("CONTENT", "SOURCE") and 0 <= span.start < span.end <= len(text)
+
+
+def test_an_altered_tagger_file_is_refused(tiny_tagger_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from newsstance.inference.quotes.tagger import SpanTagger, TaggerError
+
+    copy = tmp_path / "tagger"
+    shutil.copytree(tiny_tagger_dir, copy)
+    with (copy / "model.int8.onnx").open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(TaggerError, match="sha256"):
+        SpanTagger.from_dir(copy)
+    (copy / "tagger.json").unlink()
+    with pytest.raises(TaggerError, match="tagger.json is missing"):
+        SpanTagger.from_dir(copy)
+
+
+def test_span_config_validation() -> None:
+    from newsstance.training.span_tagger import SpanConfigError, SpanTaggerConfig
+
+    with pytest.raises(SpanConfigError, match="sources"):
+        SpanTaggerConfig(sources=["parc"])
+    with pytest.raises(SpanConfigError, match="overlap"):
+        SpanTaggerConfig(max_tokens=20, overlap=20)
+    with pytest.raises(SpanConfigError, match="max_tokens"):
+        SpanTaggerConfig(max_tokens=600)
+
+
+def test_quotes_cli_with_a_tagger(tiny_tagger_dir: Path, tmp_path: Path) -> None:
+    from newsstance.cli import main
+
+    article = tmp_path / "a.txt"
+    article.write_text('"We will quit," an employee said. Jane Doe thinks it is fine.\n',
+                       encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["quotes", str(article), "-o", str(out), "--tagger", str(tiny_tagger_dir)]) == 0
+    [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    text = article.read_text(encoding="utf-8")
+    assert any(q["text"].startswith("We will quit") for q in record["quotes"])
+    for q in record["quotes"]:
+        assert text[q["start"]:q["end"]] == q["text"]
+    assert main(["quotes", str(article), "--tagger", str(tmp_path / "nope")]) == 2
