@@ -19,7 +19,8 @@ from typing import Any
 from newsstance.inference.quote import Quote
 from newsstance.inference.quotes.assemble import build_quotes
 from newsstance.inference.quotes.cues import has_cue
-from newsstance.inference.quotes.merge import merge_tagged
+from newsstance.inference.quotes.merge import assign_roles, merge_tagged
+from newsstance.inference.quotes.tagger import TaggedText
 from newsstance.inference.records import Record
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,11 @@ class QuoteExtractor:
     #: optional learned span tagger (:class:`~newsstance.inference.quotes.tagger.SpanTagger`):
     #: its content spans that no rule quote covers are added (see :mod:`.quotes.merge`)
     tagger: Any = None
+    #: with a tagger that has a role head, take speaker roles from it
+    tagger_roles: bool = True
+    #: what the tagger reads: the whole ``article``, or only the ``chunks`` that are parsed
+    #: (sentences with a quotation mark or a speech cue; faster, may miss cue-less attributions)
+    tag_scope: str = "article"
 
     @classmethod
     def load(
@@ -113,11 +119,13 @@ class QuoteExtractor:
         disable: Iterable[str] = ("lemmatizer", "attribute_ruler", "ner"),
         prefilter: bool = True,
         tagger: str | Path | bool | None = None,
+        **kwargs: Any,
     ) -> QuoteExtractor:
         """Load a spaCy pipeline with a parser; ``disable``d components are off (NER is optional:
         without it, names are proper-noun runs; with it, spaCy's PERSON/ORG entities).
 
-        ``tagger``: a span tagger directory to add learned spans (``True``: the bundled one)."""
+        ``tagger``: a span tagger directory to add learned spans (``True``: the bundled one);
+        ``kwargs`` set the other fields (``tagger_roles``, ``tag_scope``)."""
         import spacy
 
         nlp = spacy.load(model, disable=[d for d in disable])
@@ -126,12 +134,25 @@ class QuoteExtractor:
             from newsstance.inference.quotes.tagger import SpanTagger
 
             span_tagger = SpanTagger.from_dir(None if tagger is True else tagger)
-        return cls(nlp=nlp, prefilter=prefilter, tagger=span_tagger)
+        return cls(nlp=nlp, prefilter=prefilter, tagger=span_tagger, **kwargs)
+
+    def __post_init__(self) -> None:
+        if self.tag_scope not in ("article", "chunks"):
+            raise ValueError(f"tag_scope must be 'article' or 'chunks', not {self.tag_scope!r}")
 
     def _assemble(self, text: str, docs: list[tuple[int, Any]]) -> list[Quote]:
+        """The rule quotes, plus the tagger's spans and roles when there is a tagger."""
         quotes = build_quotes(text, docs)
         if self.tagger is not None:
-            quotes = merge_tagged(text, quotes, self.tagger.tag(text))
+            if self.tag_scope == "article":
+                [tagged] = self.tagger.analyze_many([text])
+            else:
+                parts = self.tagger.analyze_many([doc.text for _, doc in docs])
+                tagged = TaggedText.join([(off, part) for (off, _), part in
+                                          zip(docs, parts, strict=True)], self.tagger.roles)
+            quotes = merge_tagged(text, quotes, tagged.spans)
+            if tagged.role_logits is not None and self.tagger_roles:
+                assign_roles(quotes, tagged.role_probs)
         return quotes
 
     def _chunks(self, text: str) -> list[tuple[int, str]]:

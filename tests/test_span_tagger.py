@@ -137,6 +137,22 @@ def test_merge_without_a_source_in_the_paragraph_leaves_no_speaker() -> None:
     assert quote.speaker is None and quote.speaker_role == "other"
 
 
+def test_assign_roles_pools_the_mentions_of_one_speaker() -> None:
+    from newsstance.inference.quotes.merge import assign_roles
+
+    def quote(start: int, name: str) -> Quote:
+        return Quote(text="x", start=100 + start, end=101 + start, speaker=name,
+                     speaker_start=start, speaker_end=start + 3, speaker_name=name)
+
+    quotes = [quote(0, "Jane Park"), quote(10, "Jane Park"), quote(20, "she"), quote(30, "she"),
+              Quote(text="y", start=200, end=201)]
+    table = {0: {"official": 0.9, "company": 0.1}, 10: {"official": 0.3, "company": 0.7},
+             20: {"official": 0.2, "company": 0.8}, 30: {"official": 0.6, "company": 0.4}}
+    assign_roles(quotes, lambda start, end: table.get(start))
+    assert [q.speaker_role for q in quotes] == ["official", "official", "company", "official",
+                                                "other"]
+
+
 # --- SpanTagger with a rule runner, and a tiny trained tagger ---------------------------------
 
 
@@ -253,6 +269,51 @@ def test_an_altered_tagger_file_is_refused(tiny_tagger_dir: Path, tmp_path: Path
         SpanTagger.from_dir(copy)
 
 
+def test_role_head_learns_from_nqs_speakers(tiny_tagger_dir: Path, tmp_path: Path) -> None:
+    from newsstance.inference.quotes.tagger import SpanTagger
+    from newsstance.training.span_tagger import SpanTaggerConfig, train_span_tagger
+
+    info = json.loads((tiny_tagger_dir / "tagger.json").read_text(encoding="utf-8"))
+    data = Path(info["config"]["data_dir"])
+    out = tmp_path / "roles"
+    config = SpanTaggerConfig(init_from=str(tiny_tagger_dir), role_head=True, max_tokens=30,
+                              overlap=8, epochs=1, batch_size=4, lr=1e-3, data_dir=str(data))
+    info = train_span_tagger(config, out, progress=False)
+    assert info["roles"] == ["company", "employee", "official", "expert", "advocate", "media",
+                             "public", "other"]
+    assert info["dev"]["nqs"]["gold_mention_role_n"] == 1
+    assert "gold_mention_role_accuracy" not in info["dev"]["polnear"]  # no gold roles there
+    tagger = SpanTagger.from_dir(out)
+    text = '"We will quit," an employee said.'
+    [tagged] = tagger.analyze_many([text])
+    probs = tagged.role_probs(text.index("an employee"), len(text) - len(" said."))
+    assert probs is not None and set(probs) == set(info["roles"])
+    assert abs(sum(probs.values()) - 1) < 1e-5
+    assert tagged.role_probs(len(text), len(text) + 5) is None  # no token there
+
+
+def test_extractor_keeps_rule_quotes_whatever_the_tag_scope(quote_extractor,
+                                                            tiny_tagger_dir: Path) -> None:
+    from dataclasses import replace
+
+    from newsstance.inference.quotes.tagger import SpanTagger
+
+    tagger = SpanTagger.from_dir(tiny_tagger_dir)
+    text = ('The company said the plan is good for everyone.\n\nNothing else happened here.\n'
+            '"We will quit," an employee said. Jane Doe thinks it is fine.')
+    rule = {(q.start, q.end) for q in quote_extractor.extract(text)}
+    assert rule
+    for scope in ("article", "chunks"):
+        quotes = replace(quote_extractor, tagger=tagger, tag_scope=scope).extract(text)
+        assert rule <= {(q.start, q.end) for q in quotes}
+        for q in quotes:
+            assert text[q.start:q.end] == q.text
+            if q.speaker_start is not None:
+                assert text[q.speaker_start:q.speaker_end] == q.speaker
+    with pytest.raises(ValueError, match="tag_scope"):
+        replace(quote_extractor, tag_scope="sentences")
+
+
 def test_span_config_validation() -> None:
     from newsstance.training.span_tagger import SpanConfigError, SpanTaggerConfig
 
@@ -262,6 +323,8 @@ def test_span_config_validation() -> None:
         SpanTaggerConfig(max_tokens=20, overlap=20)
     with pytest.raises(SpanConfigError, match="max_tokens"):
         SpanTaggerConfig(max_tokens=600)
+    with pytest.raises(SpanConfigError, match="init_from"):
+        SpanTaggerConfig(init_from="/nonexistent/tagger")
 
 
 def test_quotes_cli_with_a_tagger(tiny_tagger_dir: Path, tmp_path: Path) -> None:

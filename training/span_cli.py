@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cap on training articles per source (a seeded sample)")
     p.add_argument("--eval-articles", type=int, metavar="N",
                    help="cap on dev articles scored after each epoch")
+    p.add_argument("--role-head", action="store_true", default=None,
+                   help="also learn speaker roles from nqs speaker mentions")
+    p.add_argument("--init-from", metavar="DIR", help="start from an earlier tagger directory")
     p.add_argument("--data-dir", metavar="D", help="labelled data root (default: NEWSSTANCE_DATA "
                    "or ../shared/data)")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
@@ -41,7 +44,8 @@ def run_train_spans(args: argparse.Namespace) -> int:
     from newsstance.training.span_tagger import SpanConfigError, SpanTaggerConfig, train_span_tagger
 
     fields = ("sources", "base_model", "num_layers", "epochs", "lr", "batch_size", "max_tokens",
-              "seed", "max_train_articles", "eval_articles", "data_dir")
+              "seed", "max_train_articles", "eval_articles", "role_head", "init_from",
+              "data_dir")
     try:
         config = SpanTaggerConfig(**{f: getattr(args, f) for f in fields
                                      if getattr(args, f) is not None})

@@ -1,9 +1,10 @@
 """Training windows for the quote-span tagger from PolNeAR and nqs gold quotes.
 
 Each gold quote gives a ``CONTENT`` span (every fragment of a discontinuous PolNeAR content) and,
-when it has one, a ``SOURCE`` span (the speaker mention). Articles are tokenised once and cut
-into windows with :mod:`newsstance.inference.quotes.tagging`, the functions the tagger uses at
-inference time.
+when it has one, a ``SOURCE`` span (the speaker mention). Speaker mentions with a gold role (nqs)
+also label their tokens with that role, for the tagger's optional role head. Articles are
+tokenised once and cut into windows with :mod:`newsstance.inference.quotes.tagging`, the
+functions the tagger uses at inference time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from newsstance.inference.polnear import GoldArticle, read_nqs, read_polnear
+from newsstance.inference.quote import SPEAKER_ROLES
 from newsstance.inference.quotes.tagging import (
     IGNORE_INDEX,
     char_labels,
@@ -31,6 +35,7 @@ class Window:
     article: str
     input_ids: list[int]
     labels: list[int]
+    roles: list[int]
 
 
 def gold_spans(article: GoldArticle) -> list[tuple[str, int, int]]:
@@ -43,6 +48,17 @@ def gold_spans(article: GoldArticle) -> list[tuple[str, int, int]]:
             sources.add((q.speaker_start, q.speaker_end))
     spans.extend(("SOURCE", s, e) for s, e in sorted(sources))
     return spans
+
+
+def char_roles(article: GoldArticle) -> np.ndarray:
+    """Per-character role ids (indexes into ``SPEAKER_ROLES``) over gold speaker mentions with a
+    role; -100 elsewhere."""
+    out = np.full(len(article.text), IGNORE_INDEX, dtype=np.int64)
+    for q in article.quotes:
+        if q.speaker_start is None or q.speaker_end is None or q.speaker_role not in SPEAKER_ROLES:
+            continue
+        out[q.speaker_start:q.speaker_end] = SPEAKER_ROLES.index(q.speaker_role)
+    return out
 
 
 def read_articles(name: str, root: Path, split: str, limit: int | None = None) -> list[GoldArticle]:
@@ -61,11 +77,14 @@ def article_windows(tokenizer: Any, article: GoldArticle, max_tokens: int,
                     truncation=False)
     offsets = enc["offset_mapping"]
     labels = token_labels(offsets, char_labels(len(article.text), gold_spans(article)))
+    chars = char_roles(article)
+    roles = [int(chars[s]) if e > s and s < len(chars) else IGNORE_INDEX for s, e in offsets]
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
     out = []
     for start, end in window_bounds(len(offsets), max_tokens, overlap):
         out.append(Window(article.id, [cls_id, *enc["input_ids"][start:end], sep_id],
-                          [IGNORE_INDEX, *labels[start:end], IGNORE_INDEX]))
+                          [IGNORE_INDEX, *labels[start:end], IGNORE_INDEX],
+                          [IGNORE_INDEX, *roles[start:end], IGNORE_INDEX]))
     return out
 
 

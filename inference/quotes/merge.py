@@ -6,13 +6,17 @@ keeps every rule quote and adds each tagged content span that overlaps none of t
 nearest tagged source in its paragraph as speaker. A pronoun speaker is resolved to the nearest
 earlier named speaker of a compatible gender; a speaker already quoted by the rules keeps the
 organisation and role found there.
+
+With a tagger that has a role head, :func:`assign_roles` then gives every speaker the role with
+the highest summed probability over all of that speaker's mentions (one role per speaker, as the
+rules do).
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from newsstance.inference.quote import Quote
 from newsstance.inference.quotes.cues import PRONOUNS
@@ -133,3 +137,32 @@ def _resolve(pronoun: str, pos: int, named: Sequence[tuple[int, str]], text: str
         if want is None or got is None or got == want:
             return name
     return None
+
+
+#: Speaker names that are not one person: their quotes are not pooled for the role.
+_UNPOOLED = frozenset({"he", "she", "they", "it", "i", "we", "who", "you"})
+
+
+def assign_roles(quotes: Sequence[Quote],
+                 role_probs: Callable[[int, int], dict[str, float] | None]) -> None:
+    """Set each quote's ``speaker_role`` from ``role_probs(start, end)`` of its speaker mention,
+    pooled over the quotes of one named speaker (in place)."""
+    pooled: dict[str, dict[str, float]] = {}
+    own: dict[int, dict[str, float]] = {}
+    for i, q in enumerate(quotes):
+        if q.speaker_start is None or q.speaker_end is None:
+            continue
+        probs = role_probs(q.speaker_start, q.speaker_end)
+        if probs is None:
+            continue
+        own[i] = probs
+        key = (q.speaker_name or "").lower()
+        if key and key not in _UNPOOLED:
+            total = pooled.setdefault(key, dict.fromkeys(probs, 0.0))
+            for role, p in probs.items():
+                total[role] += p
+    for i, probs in own.items():
+        q = quotes[i]
+        key = (q.speaker_name or "").lower()
+        scores = pooled.get(key, probs)
+        q.speaker_role = max(scores, key=scores.__getitem__)

@@ -1,7 +1,9 @@
 """The learned quote-span tagger: :class:`SpanTagger` finds content and source spans in text.
 
 A token classifier (fine-tuned by ``newsstance train-spans``) runs over overlapping windows of
-the whole article (:mod:`~newsstance.inference.quotes.tagging`). :meth:`SpanTagger.from_dir`
+the whole article (:mod:`~newsstance.inference.quotes.tagging`). A tagger may also have a
+speaker-role head: per-token role logits, read over a speaker mention's tokens
+(:meth:`TaggedText.role_probs`). :meth:`SpanTagger.from_dir`
 loads an exported tagger directory (``tagger.json``, ``tokenizer.json`` and an ONNX graph whose
 sha256 is recorded in ``tagger.json``) with ONNX Runtime; nothing here imports torch.
 """
@@ -32,7 +34,46 @@ TOKENIZER_FILE = "tokenizer.json"
 #: Where the bundled tagger lives (inside the package).
 BUNDLED_TAGGER = Path(__file__).resolve().parent / "tagger_model"
 
-Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: (input ids, attention mask) -> tag logits, or (tag logits, role logits)
+Runner = Callable[[np.ndarray, np.ndarray], "np.ndarray | tuple[np.ndarray, np.ndarray]"]
+
+
+@dataclass
+class TaggedText:
+    """The tagger's output for one text: spans, token offsets and (with a role head) per-token
+    role probabilities."""
+
+    spans: list[TaggedSpan]
+    offsets: list[tuple[int, int]]
+    role_logits: np.ndarray | None = None
+    roles: tuple[str, ...] = ()
+
+    def role_probs(self, start: int, end: int) -> dict[str, float] | None:
+        """Role probabilities of a mention ``text[start:end]`` (mean logits of its tokens);
+        ``None`` without a role head or when no token falls inside."""
+        if self.role_logits is None or not self.offsets:
+            return None
+        idx = [i for i, (s, e) in enumerate(self.offsets) if s < end and e > start]
+        if not idx:
+            return None
+        probs = softmax(self.role_logits[idx].mean(0))
+        return {role: float(p) for role, p in zip(self.roles, probs, strict=True)}
+
+    @classmethod
+    def join(cls, parts: Sequence[tuple[int, TaggedText]], roles: tuple[str, ...] = ()
+             ) -> TaggedText:
+        """One result from results of pieces ``(offset of the piece, result)`` of a text."""
+        spans: list[TaggedSpan] = []
+        offsets: list[tuple[int, int]] = []
+        logits: list[np.ndarray] = []
+        for off, part in parts:
+            spans.extend(TaggedSpan(s.kind, s.start + off, s.end + off, s.score)
+                         for s in part.spans)
+            offsets.extend((s + off, e + off) for s, e in part.offsets)
+            if part.role_logits is not None:
+                logits.append(part.role_logits)
+        joined = np.concatenate(logits) if logits and len(logits) == len(parts) else None
+        return cls(spans, offsets, joined, roles)
 
 
 class TaggerError(ValueError):
@@ -59,8 +100,11 @@ class OnnxRunner:
             self._pid = os.getpid()
         return self._session
 
-    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return self.session().run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
+        session = self.session()
+        names = [o.name for o in session.get_outputs()]
+        out = session.run(names, {"input_ids": ids, "attention_mask": mask})
+        return out[0] if len(out) == 1 else tuple(out)
 
 
 @dataclass
@@ -78,6 +122,8 @@ class SpanTagger:
     overlap: int = 64
     batch_size: int = 16
     name: str = "tagger"
+    #: labels of the role head's logits (empty: no role head)
+    roles: tuple[str, ...] = ()
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None, threads: int | None = None) -> SpanTagger:
@@ -103,7 +149,8 @@ class SpanTagger:
         run = OnnxRunner(root / onnx_name, threads)
         run.session()  # fail early on a broken graph
         return cls.from_tokenizer_file(root / TOKENIZER_FILE, run, max_tokens=info["max_tokens"],
-                                       overlap=info["overlap"], name=info.get("name", root.name))
+                                       overlap=info["overlap"], name=info.get("name", root.name),
+                                       roles=tuple(info.get("roles") or ()))
 
     @classmethod
     def from_tokenizer_file(cls, path: str | Path, run: Runner, **kwargs: Any) -> SpanTagger:
@@ -137,7 +184,11 @@ class SpanTagger:
         return self.tag_many([text])[0]
 
     def tag_many(self, texts: Sequence[str]) -> list[list[TaggedSpan]]:
-        """Spans of each text; windows of all texts are batched together."""
+        """Spans of each text."""
+        return [t.spans for t in self.analyze_many(texts)]
+
+    def analyze_many(self, texts: Sequence[str]) -> list[TaggedText]:
+        """Spans (and role logits) of each text; windows of all texts are batched together."""
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
         windows: list[tuple[int, int, int]] = []  # (text index, start, end)
         bounds_of: list[list[tuple[int, int]]] = []
@@ -145,7 +196,7 @@ class SpanTagger:
             bounds = window_bounds(len(enc.ids), self.max_tokens, self.overlap)
             bounds_of.append(bounds)
             windows.extend((i, s, e) for s, e in bounds)
-        logits_of: dict[tuple[int, int], np.ndarray] = {}
+        logits_of: dict[tuple[int, int], tuple[np.ndarray, np.ndarray | None]] = {}
         order = sorted(range(len(windows)), key=lambda k: windows[k][2] - windows[k][1])
         for b in range(0, len(order), self.batch_size):
             chunk = [windows[k] for k in order[b : b + self.batch_size]]
@@ -157,19 +208,28 @@ class SpanTagger:
                 ids[r, : len(row)] = row
                 mask[r, : len(row)] = 1
             out = self.run(ids, mask)
+            tags, roles = out if isinstance(out, tuple) else (out, None)
             for r, (i, s, e) in enumerate(chunk):
-                logits_of[(i, s)] = out[r, 1 : 1 + e - s]
-        results: list[list[TaggedSpan]] = []
+                logits_of[(i, s)] = (tags[r, 1 : 1 + e - s],
+                                     None if roles is None else roles[r, 1 : 1 + e - s])
+        results: list[TaggedText] = []
         for i, enc in enumerate(encodings):
             n = len(enc.ids)
             if n == 0:
-                results.append([])
+                results.append(TaggedText([], [], roles=self.roles))
                 continue
             bounds = bounds_of[i]
             owner = best_window(bounds, n)
             logits = np.zeros((n, len(SPAN_LABELS)), dtype=np.float32)
+            has_roles = logits_of[(i, bounds[0][0])][1] is not None
+            role_logits = np.zeros((n, len(self.roles)), dtype=np.float32) if has_roles else None
             for w, (s, e) in enumerate(bounds):
                 sel = np.nonzero(owner[s:e] == w)[0]
-                logits[s + sel] = logits_of[(i, s)][sel]
-            results.append(decode_spans(softmax(logits), enc.offsets))
+                tags, roles = logits_of[(i, s)]
+                logits[s + sel] = tags[sel]
+                if role_logits is not None and roles is not None:
+                    role_logits[s + sel] = roles[sel]
+            offsets = [tuple(o) for o in enc.offsets]
+            results.append(TaggedText(decode_spans(softmax(logits), offsets), offsets,
+                                      role_logits, self.roles))
         return results
