@@ -253,6 +253,19 @@ def test_train_spans_writes_a_loadable_tagger(tiny_tagger_dir: Path) -> None:
         assert span.kind in ("CONTENT", "SOURCE") and 0 <= span.start < span.end <= len(text)
 
 
+def test_bundle_tagger_copies_only_what_inference_needs(tiny_tagger_dir: Path,
+                                                        tmp_path: Path) -> None:
+    from newsstance.inference.quotes.tagger import SpanTagger
+    from newsstance.training.span_tagger import bundle_tagger
+
+    out = bundle_tagger(tiny_tagger_dir, tmp_path / "bundle", "newsstance train-spans -o x")
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "model.int8.onnx",
+                                                     "tagger.json", "tokenizer.json"]
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "newsstance train-spans -o x" in card and "| polnear (3 articles) |" in card
+    assert SpanTagger.from_dir(out).tag("Jane Doe said it.") is not None
+
+
 def test_an_altered_tagger_file_is_refused(tiny_tagger_dir: Path, tmp_path: Path) -> None:
     import shutil
 

@@ -7,6 +7,7 @@ Only argparse at import time; torch and transformers load when the command runs.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 
@@ -35,13 +36,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--init-from", metavar="DIR", help="start from an earlier tagger directory")
     p.add_argument("--data-dir", metavar="D", help="labelled data root (default: NEWSSTANCE_DATA "
                    "or ../shared/data)")
+    p.add_argument("--bundle-to", metavar="DIR",
+                   help="also copy the int8 tagger and a model card into DIR (e.g. "
+                        "inference/quotes/tagger_model, the bundled tagger)")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
     p.set_defaults(func=run_train_spans)
 
 
 def run_train_spans(args: argparse.Namespace) -> int:
     from newsstance.cli import CommandError
-    from newsstance.training.span_tagger import SpanConfigError, SpanTaggerConfig, train_span_tagger
+    from newsstance.training.span_tagger import (
+        SpanConfigError,
+        SpanTaggerConfig,
+        bundle_tagger,
+        train_span_tagger,
+    )
 
     fields = ("sources", "base_model", "num_layers", "epochs", "lr", "batch_size", "max_tokens",
               "seed", "max_train_articles", "eval_articles", "role_head", "init_from",
@@ -53,6 +62,10 @@ def run_train_spans(args: argparse.Namespace) -> int:
     except (SpanConfigError, FileNotFoundError) as exc:
         raise CommandError(str(exc)) from exc
     print(f"tagger written to {args.output_dir}", file=sys.stderr)
+    if args.bundle_to:
+        command = "newsstance " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        bundle_tagger(args.output_dir, args.bundle_to, command)
+        print(f"bundled into {args.bundle_to}", file=sys.stderr)
     for name, m in info["dev"].items():
         o = m["overlap"]
         print(f"  {name} dev content spans (tagger alone): overlap P/R/F1 {o['precision']:.3f} / "
