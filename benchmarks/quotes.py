@@ -1,6 +1,7 @@
 """Throughput of quote extraction over PolNeAR dev: articles/s and words/s.
 
 Usage: python benchmarks/quotes.py [--n-process 1|2] [--limit N] [--batch-size B] [--no-prefilter]
+                                  [--tagger bundled|DIR] [--tag-scope article|chunks]
 Model loading and a short warm-up are excluded from the timing.
 """
 
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="parse every paragraph, not only those with a cue or quote mark",
     )
+    parser.add_argument("--tagger", help="add a learned span tagger: 'bundled' or a directory")
+    parser.add_argument("--tag-scope", choices=["article", "chunks"], default="article")
     args = parser.parse_args(argv)
     root = data_dir(required=False)
     if root is None:
@@ -39,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     texts = [a.text for a in read_polnear(root / "polnear", args.split, args.limit)]
     words = sum(len(t.split()) for t in texts)
-    extractor = QuoteExtractor.load(prefilter=not args.no_prefilter)
+    tagger = True if args.tagger == "bundled" else args.tagger
+    extractor = QuoteExtractor.load(prefilter=not args.no_prefilter, tagger=tagger,
+                                    tag_scope=args.tag_scope)
     for _ in extractor.extract_many(texts[:2]):  # warm-up
         pass
     cpu_before = _cpu_seconds()
@@ -52,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu = _cpu_seconds() - cpu_before
     print(
         f"{len(texts)} articles, {words} words ({words / len(texts):.0f} words/article), "
-        f"{n_quotes} quotes, n_process={args.n_process}, prefilter={not args.no_prefilter}"
+        f"{n_quotes} quotes, n_process={args.n_process}, prefilter={not args.no_prefilter}, "
+        f"tagger={args.tagger or 'none'}" + (f" ({args.tag_scope})" if args.tagger else "")
     )
     print(f"{elapsed:.2f} s: {len(texts) / elapsed:.1f} articles/s, {words / elapsed:,.0f} words/s")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

@@ -42,6 +42,9 @@ def add_tagger_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tagger", default=DEFAULT_TAGGER, metavar="DIR",
                    help="learned span tagger added to the rules: 'bundled', 'none' or a tagger "
                         f"directory (default: {DEFAULT_TAGGER})")
+    p.add_argument("--tag-scope", choices=["article", "chunks"], default="article",
+                   help="what the tagger reads: the whole article (default) or only the "
+                        "sentences with a quotation mark or speech cue (faster)")
 
 
 def load_extractor(args: argparse.Namespace):
@@ -53,7 +56,7 @@ def load_extractor(args: argparse.Namespace):
     spec = args.tagger
     tagger = None if spec == "none" else True if spec == "bundled" else spec
     try:
-        return QuoteExtractor.load(tagger=tagger)
+        return QuoteExtractor.load(tagger=tagger, tag_scope=args.tag_scope)
     except (TaggerError, OSError) as exc:
         raise CommandError(f"--tagger {spec}: {exc}") from exc
 

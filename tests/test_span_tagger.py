@@ -81,6 +81,21 @@ def test_decoding_starts_a_span_at_a_stray_inside_tag() -> None:
                                                                          ("SOURCE", 4)]
 
 
+def test_decoding_bridges_short_gaps_and_drops_unsure_spans() -> None:
+    offsets = [(i * 2, i * 2 + 1) for i in range(8)]
+    rows = [[0, .9, .1, 0, 0], [0, 0, 1, 0, 0], [.8, 0, .2, 0, 0], [0, 0, 1, 0, 0],
+            [1, 0, 0, 0, 0], [1, 0, 0, 0, 0], [.4, 0, .6, 0, 0], [1, 0, 0, 0, 0]]
+    probs = np.array(rows)
+    assert [(s.start, s.end) for s in decode_spans(probs, offsets)] == [(0, 3), (6, 7), (12, 13)]
+    bridged = decode_spans(probs, offsets, bridge=1)
+    assert [(s.start, s.end) for s in bridged] == [(0, 7), (12, 13)]  # a 2-token gap stays
+    sure = decode_spans(probs, offsets, bridge=1, min_score=0.7)
+    assert [(s.start, s.end, round(s.score, 2)) for s in sure] == [(0, 7, 0.8)]
+    split = np.array([[0, .9, .1, 0, 0], [0, .8, .2, 0, 0]])
+    assert len(decode_spans(split, offsets[:2])) == 2
+    assert len(decode_spans(split, offsets[:2], split_at_begin=1.1)) == 1
+
+
 # --- merging with the rule quotes -------------------------------------------------------------
 
 

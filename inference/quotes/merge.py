@@ -28,6 +28,9 @@ from newsstance.inference.quotes.tagging import TaggedSpan
 MIN_CONTENT_CHARS = 12
 #: How far (characters) a source may be from its content, within one paragraph.
 MAX_SOURCE_DISTANCE = 300
+#: Extra distance (characters) charged to a source after its content: reported speech names its
+#: source first ("X said Y"); a trailing source ("Y, X said") must be clearly nearer.
+FOLLOWING_PENALTY = 50
 _LEADING_THAT = re.compile(r"^(that|whether)\s+", re.I)
 _QUOTE_CHARS = re.compile("[\"“”]")
 _WORD_CHARS = re.compile(r"\w")
@@ -119,7 +122,7 @@ def _nearest_source(sources: Sequence[TaggedSpan], start: int, end: int,
             continue
         if para(s.start) != para(start) and para(s.start) != para(max(start, end - 1)):
             continue
-        dist = start - s.end if s.end <= start else s.start - end
+        dist = start - s.end if s.end <= start else s.start - end + FOLLOWING_PENALTY
         dist = max(0, dist)
         if dist < best_dist:
             best, best_dist = s, dist

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,9 @@ class SpanTagger:
     name: str = "tagger"
     #: labels of the role head's logits (empty: no role head)
     roles: tuple[str, ...] = ()
+    #: decoding settings (see :func:`~newsstance.inference.quotes.tagging.decode_spans`); an
+    #: exported tagger keeps them in ``tagger.json`` under ``"decode"``
+    decode: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None, threads: int | None = None) -> SpanTagger:
@@ -150,7 +153,8 @@ class SpanTagger:
         run.session()  # fail early on a broken graph
         return cls.from_tokenizer_file(root / TOKENIZER_FILE, run, max_tokens=info["max_tokens"],
                                        overlap=info["overlap"], name=info.get("name", root.name),
-                                       roles=tuple(info.get("roles") or ()))
+                                       roles=tuple(info.get("roles") or ()),
+                                       decode=dict(info.get("decode") or {}))
 
     @classmethod
     def from_tokenizer_file(cls, path: str | Path, run: Runner, **kwargs: Any) -> SpanTagger:
@@ -230,6 +234,6 @@ class SpanTagger:
                 if role_logits is not None and roles is not None:
                     role_logits[s + sel] = roles[sel]
             offsets = [tuple(o) for o in enc.offsets]
-            results.append(TaggedText(decode_spans(softmax(logits), offsets), offsets,
-                                      role_logits, self.roles))
+            spans = decode_spans(softmax(logits), offsets, **self.decode)
+            results.append(TaggedText(spans, offsets, role_logits, self.roles))
         return results

@@ -89,36 +89,48 @@ def token_labels(offsets: Sequence[tuple[int, int]], chars: np.ndarray) -> list[
     return labels
 
 
-def decode_spans(probs: np.ndarray, offsets: Sequence[tuple[int, int]]) -> list[TaggedSpan]:
+def decode_spans(probs: np.ndarray, offsets: Sequence[tuple[int, int]], *, bridge: int = 0,
+                 min_score: float = 0.0, split_at_begin: float = 0.5) -> list[TaggedSpan]:
     """Spans from per-token label probabilities (tokens, labels) and their char offsets.
 
-    A span starts at a ``B-`` token, or at an ``I-`` token that does not continue a span of its
-    kind, and runs over the following ``I-`` tokens of the same kind."""
-    tags = probs.argmax(-1) if len(probs) else np.zeros(0, dtype=np.int64)
+    Each token takes the kind (none, content, source) with the highest summed ``B-``/``I-``
+    probability; a span is a run of tokens of one kind, split where a token's ``B-`` probability
+    exceeds ``split_at_begin`` (``> 1``: never). Runs of at most ``bridge`` no-kind tokens
+    between two content tokens are filled in (the tagger's stray gaps inside long contents).
+    Content spans whose mean kind probability (``score``) is below ``min_score`` are dropped
+    (sources are kept: they only name the speaker of a content that was kept)."""
+    n = len(probs)
+    if n == 0:
+        return []
+    kind_p = np.stack([probs[:, 0], probs[:, 1] + probs[:, 2], probs[:, 3] + probs[:, 4]], 1)
+    kinds = kind_p.argmax(1)
+    if bridge > 0:
+        i = 0
+        while i < n:
+            if kinds[i] != 0:
+                i += 1
+                continue
+            j = i
+            while j < n and kinds[j] == 0:
+                j += 1
+            if i > 0 and j < n and j - i <= bridge and kinds[i - 1] == 1 and kinds[j] == 1:
+                kinds[i:j] = 1
+            i = j
     spans: list[TaggedSpan] = []
-    cur: list[int] | None = None  # [kind index, first token, last token]
-    scores: list[float] = []
-
-    def close() -> None:
-        if cur is not None:
-            kind, first, last = cur
-            spans.append(TaggedSpan(SPAN_KINDS[kind], int(offsets[first][0]),
-                                    int(offsets[last][1]), float(np.mean(scores))))
-
-    for i, tag in enumerate(tags):
-        tag = int(tag)
-        if tag == 0:
-            close()
-            cur, scores = None, []
+    i = 0
+    while i < n:
+        kind = int(kinds[i])
+        if kind == 0:
+            i += 1
             continue
-        kind, inside = (tag - 1) // 2, (tag - 1) % 2 == 1
-        if inside and cur is not None and cur[0] == kind:
-            cur[2] = i
-            scores.append(float(probs[i, tag]))
-            continue
-        close()
-        cur, scores = [kind, i, i], [float(probs[i, tag])]
-    close()
+        j = i
+        while j + 1 < n and kinds[j + 1] == kind and probs[j + 1, 2 * kind - 1] <= split_at_begin:
+            j += 1
+        score = float(kind_p[i : j + 1, kind].mean())
+        if kind == 2 or score >= min_score:
+            spans.append(TaggedSpan(SPAN_KINDS[kind - 1], int(offsets[i][0]), int(offsets[j][1]),
+                                    score))
+        i = j + 1
     return spans
 
 
