@@ -12,7 +12,7 @@ import multiprocessing as mp
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,17 +142,25 @@ class QuoteExtractor:
 
     def _assemble(self, text: str, docs: list[tuple[int, Any]]) -> list[Quote]:
         """The rule quotes, plus the tagger's spans and roles when there is a tagger."""
-        quotes = build_quotes(text, docs)
-        if self.tagger is not None:
-            if self.tag_scope == "article":
-                [tagged] = self.tagger.analyze_many([text])
-            else:
-                parts = self.tagger.analyze_many([doc.text for _, doc in docs])
-                tagged = TaggedText.join([(off, part) for (off, _), part in
-                                          zip(docs, parts, strict=True)], self.tagger.roles)
-            quotes = merge_tagged(text, quotes, tagged.spans)
-            if tagged.role_logits is not None and self.tagger_roles:
-                assign_roles(quotes, tagged.role_probs)
+        chunks = [(off, doc.text) for off, doc in docs]
+        return self._add_tagged(text, build_quotes(text, docs), chunks)
+
+    def _add_tagged(self, text: str, quotes: list[Quote],
+                    chunks: list[tuple[int, str]] | None = None) -> list[Quote]:
+        """``quotes`` merged with the tagger's spans (and roles); ``chunks``: the parsed pieces
+        ``(offset, text)`` for the ``chunks`` scope (recomputed when not given)."""
+        if self.tagger is None:
+            return quotes
+        if self.tag_scope == "article":
+            [tagged] = self.tagger.analyze_many([text])
+        else:
+            pieces = chunks if chunks is not None else self._chunks(text)
+            parts = self.tagger.analyze_many([piece for _, piece in pieces])
+            tagged = TaggedText.join([(off, part) for (off, _), part in
+                                      zip(pieces, parts, strict=True)], self.tagger.roles)
+        quotes = merge_tagged(text, quotes, tagged.spans)
+        if tagged.role_logits is not None and self.tagger_roles:
+            assign_roles(quotes, tagged.role_probs)
         return quotes
 
     def _chunks(self, text: str) -> list[tuple[int, str]]:
@@ -230,7 +238,8 @@ class QuoteExtractor:
         self, records: Iterable[Record], batch_size: int, n_process: int, raise_errors: bool
     ) -> Iterator[tuple[Record, list[Quote], str | None]]:
         """Whole articles (parse and rules) in ``n_process`` forked workers: only the records
-        and the small quote lists cross process boundaries, never spaCy Docs."""
+        and the small quote lists cross process boundaries, never spaCy Docs. The tagger runs
+        here in the parent (ONNX Runtime must not be used in a child forked after it started)."""
         step = max(1, min(batch_size, 8))
 
         def batches() -> Iterator[list[Record]]:
@@ -251,10 +260,19 @@ class QuoteExtractor:
                 yield batch
 
         ctx = mp.get_context("fork")
-        with ctx.Pool(n_process, initializer=_init_worker, initargs=(self,)) as pool:
+        rules_only = replace(self, tagger=None)
+        with ctx.Pool(n_process, initializer=_init_worker, initargs=(rules_only,)) as pool:
             for results in pool.imap(_work, feed()):
                 batch = kept.popleft()
                 for record, (quotes, error) in zip(batch, results, strict=True):
+                    if error is None and self.tagger is not None:
+                        try:
+                            quotes = self._add_tagged(record.text, quotes)
+                        except Exception as exc:
+                            if raise_errors:
+                                raise
+                            logger.exception("article %s failed", record.id)
+                            quotes, error = [], f"tagging failed: {type(exc).__name__}: {exc}"
                     if error is not None and raise_errors and record.ok:
                         raise RuntimeError(f"article {record.id}: {error}")
                     yield record, quotes, error
@@ -322,9 +340,6 @@ _worker: dict[str, QuoteExtractor] = {}
 
 
 def _init_worker(extractor: QuoteExtractor) -> None:
-    run = getattr(extractor.tagger, "run", None)
-    if run is not None and hasattr(run, "threads") and run.threads is None:
-        run.threads = 1  # one worker per core: the tagger's session gets one thread
     _worker["extractor"] = extractor
 
 

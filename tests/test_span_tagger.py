@@ -263,6 +263,9 @@ def test_train_spans_writes_a_loadable_tagger(tiny_tagger_dir: Path) -> None:
     assert (tiny_tagger_dir / "model.safetensors").is_file()
     assert not list(tiny_tagger_dir.glob("*.bin")) and not list(tiny_tagger_dir.glob("*.pkl"))
     tagger = SpanTagger.from_dir(tiny_tagger_dir)
+    assert tagger.decode == info["decode"] == {"bridge": 1, "min_score": 0.7,
+                                               "split_at_begin": 1.1}
+    assert info["quantization"]["per_channel"] is True
     text = "Jane Doe said the plan is good."
     for span in tagger.tag(text):
         assert span.kind in ("CONTENT", "SOURCE") and 0 <= span.start < span.end <= len(text)
@@ -340,6 +343,26 @@ def test_extractor_keeps_rule_quotes_whatever_the_tag_scope(quote_extractor,
                 assert text[q.speaker_start:q.speaker_end] == q.speaker
     with pytest.raises(ValueError, match="tag_scope"):
         replace(quote_extractor, tag_scope="sentences")
+
+
+def test_forked_workers_with_a_tagger_give_the_same_quotes(quote_extractor,
+                                                          tiny_tagger_dir: Path) -> None:
+    """The tagger runs in the parent: forked workers never touch ONNX Runtime (a child forked
+    after a session started can hang)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    from newsstance.inference.quotes.tagger import SpanTagger
+
+    extractor = replace(quote_extractor, tagger=SpanTagger.from_dir(tiny_tagger_dir))
+    texts = [f'"We will quit over plan {i}," an employee said. Jane Doe thinks it is fine.'
+             for i in range(6)]
+    one = [[q.to_dict() for q in quotes] for quotes in extractor.extract_many(texts)]
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(lambda: [[q.to_dict() for q in quotes] for quotes in
+                                      extractor.extract_many(texts, batch_size=2, n_process=2)])
+        two = future.result(timeout=120)
+    assert two == one
 
 
 def test_span_config_validation() -> None:

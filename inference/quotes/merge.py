@@ -25,7 +25,7 @@ from newsstance.inference.quotes.roles import classify_role, explicit_role
 from newsstance.inference.quotes.tagging import TaggedSpan
 
 #: Tagged contents shorter than this (in word characters) are dropped ("it", "so").
-MIN_CONTENT_CHARS = 12
+MIN_CONTENT_CHARS = 20
 #: How far (characters) a source may be from its content, within one paragraph.
 MAX_SOURCE_DISTANCE = 300
 #: Extra distance (characters) charged to a source after its content: reported speech names its

@@ -81,8 +81,8 @@ class TaggerError(ValueError):
 
 
 class OnnxRunner:
-    """Runs an ONNX token classifier; the session is made lazily in each process, so a tagger
-    loaded before ``fork`` works in the children (``threads``: intra-op threads, settable)."""
+    """Runs an ONNX token classifier (``threads``: intra-op threads; default all cores). The
+    session is made on first use and again in a process with another pid."""
 
     def __init__(self, path: Path, threads: int | None = None) -> None:
         self.path, self.threads = path, threads
