@@ -14,6 +14,8 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any
 
+from newsstance.inference.commands import add_tagger_option, load_extractor
+
 INPUT_HELP = ("articles: .txt (first line + blank line = title), .jsonl/.csv (id, text, title?, "
               "target?), .html, a directory of these, or - for stdin")
 ARTICLE_COLUMNS = ["id", "target", "target_source", "tone_label", "tone_score"]
@@ -43,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="force the input format (default: by suffix; stdin is sniffed)")
     p.add_argument("--batch-size", type=int, default=32, help="articles scored together")
     p.add_argument("--threads", type=int, help="ONNX Runtime threads (default: all cores)")
+    add_tagger_option(p)
     p.add_argument("--resume", action="store_true",
                    help="skip ids already in OUTPUT and append (a torn last record is redone)")
     p.set_defaults(func=run_analyze)
@@ -206,8 +209,9 @@ def run_analyze(args: argparse.Namespace) -> int:
             raise CommandError(f"cannot resume from {args.output}: {exc}") from None
     started = time.perf_counter()
     try:
+        extractor = None if args.tagger == "none" else load_extractor(args)
         analyzer = NewsAnalyzer.from_pretrained(args.model, backend=args.backend,
-                                                threads=args.threads)
+                                                threads=args.threads, extractor=extractor)
     except (ModelNotFoundError, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
     load_time = time.perf_counter() - started

@@ -392,3 +392,38 @@ def test_quotes_cli_with_a_tagger(tiny_tagger_dir: Path, tmp_path: Path) -> None
     for q in record["quotes"]:
         assert text[q["start"]:q["end"]] == q["text"]
     assert main(["quotes", str(article), "--tagger", str(tmp_path / "nope")]) == 2
+
+
+def test_analyze_cli_with_a_tagger(analyzer_model_dir: Path, tiny_tagger_dir: Path,
+                                   tmp_path: Path) -> None:
+    from newsstance.cli import main
+
+    article = tmp_path / "a.txt"
+    article.write_text("Plan\n\n\"We will quit,\" an employee said. Jane Doe thinks it is fine.\n",
+                       encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["analyze", str(article), "--model", str(analyzer_model_dir), "-o", str(out),
+                 "--tagger", str(tiny_tagger_dir)]) == 0
+    [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert record["quotes"] and all("stance" in q for q in record["quotes"])
+    assert main(["analyze", str(article), "--model", str(analyzer_model_dir),
+                 "--tagger", str(tmp_path / "missing")]) == 2
+
+
+def test_bundled_tagger_finds_a_belief_and_speaker_roles() -> None:
+    from newsstance.inference.quotes.tagger import BUNDLED_TAGGER, SpanTagger
+
+    assert sum(p.stat().st_size for p in BUNDLED_TAGGER.iterdir()) < 25_000_000
+    assert {p.suffix for p in BUNDLED_TAGGER.iterdir()} <= {".onnx", ".json", ".md"}
+    text = ("Nimbus Cloud will host the agency's data. A company spokesperson said Nimbus was "
+            "proud to support the agency. Senator Maria Lopez believes the contract puts "
+            "migrants at risk.")
+    [tagged] = SpanTagger.from_dir().analyze_many([text])
+    contents = [text[s.start:s.end] for s in tagged.spans if s.kind == "CONTENT"]
+    assert any("proud to support the agency" in c for c in contents)
+    assert any("the contract puts migrants at risk" in c for c in contents)
+    for mention, role in (("A company spokesperson", "company"),
+                          ("Senator Maria Lopez", "official")):
+        start = text.index(mention)
+        probs = tagged.role_probs(start, start + len(mention))
+        assert max(probs, key=probs.__getitem__) == role

@@ -234,6 +234,11 @@ class SpanTagger:
                 if role_logits is not None and roles is not None:
                     role_logits[s + sel] = roles[sel]
             offsets = [tuple(o) for o in enc.offsets]
-            spans = decode_spans(softmax(logits), offsets, **self.decode)
+            probs = softmax(logits)
+            words = enc.word_ids
+            for t in range(1, n):  # a word's later sub-word pieces follow its first piece
+                if words[t] is not None and words[t] == words[t - 1]:
+                    probs[t] = probs[t - 1]
+            spans = decode_spans(probs, offsets, **self.decode)
             results.append(TaggedText(spans, offsets, role_logits, self.roles))
         return results
