@@ -20,6 +20,7 @@ from newsstance.inference.polnear import GoldArticle, read_nqs, read_polnear
 from newsstance.inference.quote import SPEAKER_ROLES
 from newsstance.inference.quotes.tagging import (
     IGNORE_INDEX,
+    SPAN_LABELS,
     char_labels,
     token_labels,
     window_bounds,
@@ -96,8 +97,6 @@ def build_windows(tokenizer: Any, articles: Iterable[GoldArticle], max_tokens: i
 
 def label_counts(windows: Sequence[Window]) -> list[int]:
     """How many tokens carry each label id (for the model card)."""
-    from newsstance.inference.quotes.tagging import SPAN_LABELS
-
     counts = [0] * len(SPAN_LABELS)
     for w in windows:
         for label in w.labels:

