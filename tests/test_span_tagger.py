@@ -427,3 +427,34 @@ def test_bundled_tagger_finds_a_belief_and_speaker_roles() -> None:
         start = text.index(mention)
         probs = tagged.role_probs(start, start + len(mention))
         assert max(probs, key=probs.__getitem__) == role
+
+
+def _data_root() -> Path | None:
+    from newsstance.datapaths import data_dir
+
+    root = data_dir(required=False)
+    ok = root is not None and (root / "polnear" / "dev").is_dir() and (
+        root / "nqs" / "dev.jsonl").is_file()
+    return root if ok else None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_data_root() is None, reason="labelled data absent")
+def test_bundled_tagger_beats_the_rules_on_dev(quote_extractor) -> None:
+    """The README's claim: rules + tagger find more PolNeAR contents and better nqs roles."""
+    from dataclasses import replace
+
+    from newsstance.inference.quote_eval import evaluate
+    from newsstance.inference.quotes.tagger import SpanTagger
+
+    root = _data_root()
+    tagged = replace(quote_extractor, tagger=SpanTagger.from_dir())
+    for name, key in (("polnear", "f1"), ("nqs", "role")):
+        rules = evaluate(quote_extractor, name, root, "dev")
+        both = evaluate(tagged, name, root, "dev")
+        if key == "f1":
+            assert both["overlap"]["f1"] > rules["overlap"]["f1"] + 0.04
+            assert both["overlap"]["recall"] > rules["overlap"]["recall"] + 0.08
+        else:
+            assert both["role_accuracy"] > rules["role_accuracy"] + 0.01
+            assert both["overlap"]["f1"] >= rules["overlap"]["f1"]
