@@ -108,6 +108,8 @@ class QuoteExtractor:
     tagger: Any = None
     #: with a tagger that has a role head, take speaker roles from it
     tagger_roles: bool = True
+    #: add the tagger's content spans (``False``: use the tagger for roles only)
+    tagger_spans: bool = True
     #: what the tagger reads: the whole ``article``, or only the ``chunks`` that are parsed
     #: (sentences with a quotation mark or a speech cue; faster, may miss cue-less attributions)
     tag_scope: str = "article"
@@ -125,7 +127,7 @@ class QuoteExtractor:
         without it, names are proper-noun runs; with it, spaCy's PERSON/ORG entities).
 
         ``tagger``: a span tagger directory to add learned spans (``True``: the bundled one);
-        ``kwargs`` set the other fields (``tagger_roles``, ``tag_scope``)."""
+        ``kwargs`` set the other fields (``tagger_roles``, ``tagger_spans``, ``tag_scope``)."""
         import spacy
 
         nlp = spacy.load(model, disable=[d for d in disable])
@@ -158,7 +160,8 @@ class QuoteExtractor:
             parts = self.tagger.analyze_many([piece for _, piece in pieces])
             tagged = TaggedText.join([(off, part) for (off, _), part in
                                       zip(pieces, parts, strict=True)], self.tagger.roles)
-        quotes = merge_tagged(text, quotes, tagged.spans)
+        if self.tagger_spans:
+            quotes = merge_tagged(text, quotes, tagged.spans)
         if tagged.role_logits is not None and self.tagger_roles:
             assign_roles(quotes, tagged.role_probs)
         return quotes

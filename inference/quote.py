@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 QUOTE_TYPES = ("direct", "indirect", "mixed")
@@ -29,7 +29,12 @@ class Quote:
     speaker_name: str | None = None
     speaker_role: str = "other"
     organization: str | None = None
+    #: the learned role model's probabilities for this speaker, pooled over the speaker's quotes
+    #: (internal: combined with the span tagger's role head; not part of :meth:`to_dict`)
+    role_probs: dict[str, float] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready plain dict, fields in schema order."""
-        return asdict(self)
+        out = asdict(self)
+        del out["role_probs"]
+        return out

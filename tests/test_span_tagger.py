@@ -168,6 +168,20 @@ def test_assign_roles_pools_the_mentions_of_one_speaker() -> None:
                                                 "other"]
 
 
+def test_assign_roles_averages_the_head_with_the_role_model() -> None:
+    from newsstance.inference.quotes.merge import assign_roles
+
+    quote = Quote(text="x", start=50, end=51, speaker="Jane Park", speaker_start=0,
+                  speaker_end=9, speaker_name="Jane Park", speaker_role="official",
+                  role_probs={"company": 0.9, "official": 0.1})
+    assert "role_probs" not in quote.to_dict()
+    assign_roles([quote], lambda start, end: {"company": 0.4, "official": 0.6})
+    assert quote.speaker_role == "company"  # (0.4 + 0.9) / 2 > (0.6 + 0.1) / 2
+    quote.role_probs = None
+    assign_roles([quote], lambda start, end: {"company": 0.4, "official": 0.6})
+    assert quote.speaker_role == "official"
+
+
 # --- SpanTagger with a rule runner, and a tiny trained tagger ---------------------------------
 
 
@@ -341,6 +355,8 @@ def test_extractor_keeps_rule_quotes_whatever_the_tag_scope(quote_extractor,
             assert text[q.start:q.end] == q.text
             if q.speaker_start is not None:
                 assert text[q.speaker_start:q.speaker_end] == q.speaker
+    roles_only = replace(quote_extractor, tagger=tagger, tagger_spans=False).extract(text)
+    assert {(q.start, q.end) for q in roles_only} == rule
     with pytest.raises(ValueError, match="tag_scope"):
         replace(quote_extractor, tag_scope="sentences")
 

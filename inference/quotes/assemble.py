@@ -27,6 +27,7 @@ from newsstance.inference.quotes.roles import (
     classify_role,
     explicit_role,
     predict_role,
+    role_distribution,
     role_features,
     role_scores,
 )
@@ -556,6 +557,7 @@ def build_quotes(
     for quote, key in scored:  # one role per speaker: the summed probabilities of all quotes
         if key and key not in ("he", "she", "they", "it", "i", "we", "who"):
             quote.speaker_role = best_role(by_speaker[key])
+            quote.role_probs = role_distribution(by_speaker[key])
     return quotes
 
 

