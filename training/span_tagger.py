@@ -411,8 +411,11 @@ def model_card(info: dict[str, Any], command: str = "") -> str:
         f"seed {cfg.get('seed')}; {info.get('train_minutes')} min of training. "
         "Int8 ONNX (dynamic quantization).", "",
         "Rebuild: `" + (command or "newsstance train-spans -o runs/tagger --role-head") + "`", "",
-        "## Dev figures of the tagger alone (content spans; speaker-role accuracy on gold "
-        "speaker mentions)", "",
+        "## Dev figures of the tagger alone", "",
+        "Scored after the last epoch by `train-spans`: content spans alone (no rules, no "
+        "speakers) with that run's decoding, and role accuracy on gold speaker mentions. The "
+        "figures of the extraction with this tagger (`newsstance evaluate-quotes --tagger "
+        "bundled`) are in the project README.", "",
         "| dev set | overlap P / R / F1 | exact F1 | role acc. |", "|---|---|---|---|",
     ]
     for name, m in (info.get("dev") or {}).items():
