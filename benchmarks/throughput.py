@@ -57,7 +57,8 @@ def run_ours(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
     from newsstance.inference.extraction import QuoteExtractor
 
     t0 = time.perf_counter()
-    extractor = QuoteExtractor.load()
+    tagger = True if args.tagger == "bundled" else args.tagger
+    extractor = QuoteExtractor.load(tagger=tagger)
     t1 = time.perf_counter()
     analyzer = NewsAnalyzer.from_pretrained(args.model, backend=args.backend,
                                             threads=args.threads, extractor=extractor)
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, help="ONNX Runtime threads (default: all cores)")
     parser.add_argument("--split", default="dev")
+    parser.add_argument("--tagger", help="add the learned span tagger: 'bundled' or a directory")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--context-chars", type=int,
                         help="override the model's context_chars for ours (speed/accuracy)")
