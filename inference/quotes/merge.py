@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from newsstance.inference.quote import Quote
+from newsstance.inference.quotes.assemble import _overlaps, _paragraph_index
 from newsstance.inference.quotes.cues import PRONOUNS
 from newsstance.inference.quotes.gender import name_gender, pronoun_gender
 from newsstance.inference.quotes.roles import classify_role, explicit_role
@@ -37,10 +38,6 @@ _QUOTE_CHARS = re.compile("[\"“”]")
 _WORD_CHARS = re.compile(r"\w")
 
 
-def _paragraph_breaks(text: str) -> list[int]:
-    return [m.start() for m in re.finditer(r"\n", text)]
-
-
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and (text[start].isspace() or text[start] in "\"“”'‘’,;:"):
         start += 1
@@ -52,10 +49,6 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return min(a[1], b[1]) > max(a[0], b[0])
-
-
 def _pronoun(mention: str) -> str | None:
     low = mention.lower().strip()
     return low if low in PRONOUNS else None
@@ -63,11 +56,7 @@ def _pronoun(mention: str) -> str | None:
 
 def merge_tagged(text: str, quotes: Sequence[Quote], spans: Sequence[TaggedSpan]) -> list[Quote]:
     """``quotes`` plus a quote for each tagged content span that overlaps none of them."""
-    breaks = _paragraph_breaks(text)
-
-    def para(pos: int) -> int:
-        return bisect.bisect_left(breaks, pos)
-
+    para = _paragraph_index(text)
     sources = [s for s in spans if s.kind == "SOURCE"]
     taken = [(q.start, q.end) for q in quotes]
     known: dict[str, Quote] = {}

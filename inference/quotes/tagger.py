@@ -10,6 +10,7 @@ sha256 is recorded in ``tagger.json``) with ONNX Runtime; nothing here imports t
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -48,12 +49,20 @@ class TaggedText:
     role_logits: np.ndarray | None = None
     roles: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        self._starts = [s for s, _ in self.offsets]
+        self._ends = [e for _, e in self.offsets]
+
     def role_probs(self, start: int, end: int) -> dict[str, float] | None:
         """Role probabilities of a mention ``text[start:end]`` (mean logits of its tokens);
         ``None`` without a role head or when no token falls inside."""
         if self.role_logits is None or not self.offsets:
             return None
-        idx = [i for i, (s, e) in enumerate(self.offsets) if s < end and e > start]
+        # offsets are in text order: the tokens ending after ``start`` up to the first token
+        # starting at or after ``end``
+        first = bisect.bisect_right(self._ends, start)
+        last = bisect.bisect_left(self._starts, end, lo=first)
+        idx = list(range(first, last))
         if not idx:
             return None
         probs = softmax(self.role_logits[idx].mean(0))
