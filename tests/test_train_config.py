@@ -30,6 +30,7 @@ from newsstance.training.config import (
     ({"sources": []}, "at least one training source"),
     ({"sources": "nqs"}, "sources must be a list"),
     ({"lr": 0}, "lr must be"),
+    ({"resample_each_epoch": "yes"}, "resample_each_epoch must be true or false"),
     ({"lr": 5}, "lr must be"),
     ({"lr": float("nan")}, "lr must be"),
     ({"epochs": 0}, "epochs must be an integer >= 1"),

@@ -12,7 +12,7 @@ from newsstance.inference.classifier import QuoteClassifier
 from newsstance.inference.modeling import sha256_file
 from newsstance.training import trainer
 from newsstance.training.config import TrainConfig
-from newsstance.training.train_data import merge_rows
+from newsstance.training.train_data import load_run_data, merge_rows
 from newsstance.training.trainer import make_batches, train
 
 
@@ -117,6 +117,37 @@ def test_batches_cover_every_input_once():
     assert sorted(i for b in batches for i in b) == list(range(103))
     assert all(len(b) <= 8 for b in batches)
     assert batches == make_batches(sizes, 8, random.Random(1), pool=3)
+
+
+def test_resample_each_epoch_reads_a_capped_source_in_turn(source, tiny_bert_dir, tmp_path):
+    def data(**changes):
+        base = tiny_config(source, tiny_bert_dir, tmp_path / "m", epochs=3)
+        base["sources"][0]["max_samples"] = 25
+        return load_run_data(TrainConfig.from_dict({**base, **changes}))
+
+    fixed = data()
+    assert len(fixed.train) == 25
+    assert fixed.epoch_indices(1) == fixed.epoch_indices(3) == list(range(25))
+    moving = data(resample_each_epoch=True)
+    assert len(moving.train) == 60  # the whole source is loaded; each epoch takes 25
+    epochs = [moving.epoch_indices(e) for e in (1, 2, 3)]
+    assert [len(e) for e in epochs] == [25, 25, 25] and all(e == sorted(e) for e in epochs)
+    assert not set(epochs[0]) & set(epochs[1])  # no repeat before every input is used
+    assert set().union(*epochs) == set(range(60))  # 75 draws cover all 60 inputs
+    assert epochs == [data(resample_each_epoch=True).epoch_indices(e) for e in (1, 2, 3)]
+    info = moving.summary["sources"]["quotes"]
+    assert info["train_inputs"] == 25 and info["train_inputs_seen"] == 60
+    capped = data(resample_each_epoch=True, max_train_samples=10)
+    assert len(capped.epoch_indices(2)) == 10 and set(capped.epoch_indices(2)) <= set(epochs[1])
+
+
+def test_training_with_resampling(source, tiny_bert_dir, tmp_path):
+    config = tiny_config(source, tiny_bert_dir, tmp_path / "m", resample_each_epoch=True)
+    config["sources"][0]["max_samples"] = 30
+    result = train(TrainConfig.from_dict(config), progress=False)
+    assert [h["steps"] for h in result.history] == [4, 4]  # 30 inputs an epoch, batches of 8
+    card = (result.output_dir / "README.md").read_text()
+    assert "| quotes | all | 30 (60) |" in card
 
 
 def test_cli_trains(source, tiny_bert_dir, tmp_path, capsys):

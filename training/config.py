@@ -135,6 +135,9 @@ class TrainConfig:
       ``weight_decay``, ``dropout``, ``grad_clip``, ``label_smoothing``.
     - ``class_weighting``: ``none``, ``balanced`` (inverse class frequency per task) or ``sqrt``.
     - ``seed``: the one seed of the run. ``max_train_samples``: cap on all training inputs.
+    - ``resample_each_epoch``: a source capped by ``max_samples`` trains on a different slice of
+      its data each epoch (a seeded shuffle, read in turn), so a run sees more of a big set at
+      the same cost per epoch. Off: the same seeded subsample every epoch.
     - ``max_eval_samples``: per-source cap on dev inputs (nqs dev is small and kept whole).
     - ``exclude_nqs_dev_groups``: drop nqs dev articles from the other sources' training data.
     - ``time_budget_minutes``: a safety net for slow machines. When the remaining steps would
@@ -165,6 +168,7 @@ class TrainConfig:
     class_weighting: str = "none"
     seed: int = 13
     max_train_samples: int | None = None
+    resample_each_epoch: bool = False
     max_eval_samples: int | None = 1000
     exclude_nqs_dev_groups: bool = True
     time_budget_minutes: float | None = None
@@ -214,8 +218,9 @@ class TrainConfig:
                 not _finite_number(self.time_budget_minutes) or self.time_budget_minutes <= 0):
             raise ConfigError("time_budget_minutes must be a positive number, "
                               f"got {self.time_budget_minutes!r}")
-        if not isinstance(self.exclude_nqs_dev_groups, bool):
-            raise ConfigError("exclude_nqs_dev_groups must be true or false")
+        for name in ("exclude_nqs_dev_groups", "resample_each_epoch"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false")
         try:
             self.encoding_settings()
         except ValueError as exc:

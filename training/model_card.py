@@ -43,11 +43,14 @@ def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
                      labels: Mapping[str, list[str]], command: str) -> Path:
     """A short model card: what it is, data, rebuild command, dev figures, limitations."""
     sources = data.get("sources", {})
-    data_rows = ["| source | tasks | train inputs | dev inputs | loss weight |",
+    data_rows = ["| source | tasks | train inputs an epoch (all epochs) | dev inputs "
+                 "| loss weight |",
                  "|---|---|---|---|---|"]
     for label, info in sources.items():
         tasks = ", ".join(info.get("tasks") or ["all"])
         train = info.get("train_inputs", "-") if info.get("trained_on") else "(eval only)"
+        if info.get("trained_on") and "train_inputs_seen" in info:
+            train = f"{train} ({info['train_inputs_seen']})"
         data_rows.append(f"| {label} | {tasks} | {train} | {info.get('dev_inputs', 0)} | "
                          f"{info.get('weight', 1.0)} |")
     best = metrics.get("best_epoch")

@@ -41,11 +41,47 @@ class TaskInput:
 
 @dataclass
 class RunData:
-    """Training inputs, dev inputs per source label, and a JSON-ready summary."""
+    """Training inputs, dev inputs per source label, and a JSON-ready summary.
+
+    ``train`` holds every input some epoch trains on. Without ``resample`` that is each epoch's
+    whole set. With it, ``caps`` (source label → ``max_samples``) and ``max_train_samples`` are
+    applied per epoch by :meth:`epoch_indices`.
+    """
 
     train: list[TaskInput]
     dev: dict[str, list[TaskInput]]
     summary: dict[str, Any] = field(default_factory=dict)
+    resample: bool = False
+    caps: dict[str, int] = field(default_factory=dict)
+    max_train_samples: int | None = None
+    seed: int = 0
+
+    def epoch_indices(self, epoch: int) -> list[int]:
+        """Indices into ``train`` of the inputs epoch ``epoch`` (from 1) trains on, in order.
+
+        With ``resample``, a capped source's inputs are shuffled once (seeded) and epoch ``e``
+        takes the next ``cap`` of them, wrapping round, so every input is used before any repeats.
+        """
+        if not self.resample:
+            return list(range(len(self.train)))
+        by_source: dict[str, list[int]] = {}
+        for i, item in enumerate(self.train):
+            by_source.setdefault(item.source, []).append(i)
+        chosen: list[int] = []
+        for source, idx in by_source.items():
+            cap = self.caps.get(source)
+            if cap is None or len(idx) <= cap:
+                chosen.extend(idx)
+                continue
+            order = random.Random(f"{self.seed}:{source}:epochs").sample(idx, len(idx))
+            start = (epoch - 1) * cap % len(idx)
+            chosen.extend((order + order)[start:start + cap])
+        chosen.sort()
+        limit = self.max_train_samples
+        if limit is not None and len(chosen) > limit:
+            picks = random.Random(f"{self.seed}:all:{epoch}").sample(range(len(chosen)), limit)
+            chosen = [chosen[i] for i in sorted(picks)]
+        return chosen
 
 
 def merge_rows(rows: Iterable[Mapping[str, Any]], settings: EncodingSettings, source: str,
@@ -139,7 +175,8 @@ def load_run_data(config: TrainConfig) -> RunData:
             items = merge_rows(rows, settings, spec.label, spec.weight)
             info.update(train_rows=before, train_rows_excluded=before - len(rows),
                         train_inputs_available=len(items))
-            items = subsample(items, spec.max_samples, config.seed, spec.label)
+            if not config.resample_each_epoch:
+                items = subsample(items, spec.max_samples, config.seed, spec.label)
             if not items:
                 raise DataError(f"source {spec.name!r} gives no training rows"
                                 f"{' for tasks ' + str(spec.tasks) if spec.tasks else ''}")
@@ -154,13 +191,21 @@ def load_run_data(config: TrainConfig) -> RunData:
         info["dev_inputs"] = len(dev_items)
         info["dev_labels"] = _label_counts(dev_items)
         summary["sources"][spec.label] = info
-    if config.max_train_samples is not None and len(train) > config.max_train_samples:
+    if (not config.resample_each_epoch and config.max_train_samples is not None
+            and len(train) > config.max_train_samples):
         train = subsample(train, config.max_train_samples, config.seed, "all")
+    data = RunData(train=train, dev=dev, summary=summary, resample=config.resample_each_epoch,
+                   caps={s.label: s.max_samples for s in config.sources if s.max_samples},
+                   max_train_samples=config.max_train_samples, seed=config.seed)
+    first = [train[i] for i in data.epoch_indices(1)]
+    seen = set().union(*(data.epoch_indices(e) for e in range(1, config.epochs + 1)))
     for label, info in summary["sources"].items():
         if info["trained_on"]:
-            mine = [t for t in train if t.source == label]
+            mine = [t for t in first if t.source == label]
             info["train_inputs"] = len(mine)
             info["train_labels"] = _label_counts(mine)
-    summary["train_inputs"] = len(train)
-    summary["train_labels"] = _label_counts(train)
-    return RunData(train=train, dev=dev, summary=summary)
+            if data.resample:
+                info["train_inputs_seen"] = sum(train[i].source == label for i in seen)
+    summary["train_inputs"] = len(first)
+    summary["train_labels"] = _label_counts(first)
+    return data

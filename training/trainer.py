@@ -223,20 +223,22 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool,
     started = time.monotonic()
     run = _Run(config, command)
     data = load_run_data(config)
-    log.info("training inputs: %d; dev sets: %s", len(data.train),
-             {k: len(v) for k, v in data.dev.items()})
+    first = data.epoch_indices(1)
+    log.info("training inputs: %d an epoch (%d in all); dev sets: %s", len(first),
+             len(data.train), {k: len(v) for k, v in data.dev.items()})
     model, tokenizer = _load_base(config, run.task_labels)
     windows = pretokenize(tokenizer, data.train, run.settings)
     sizes = [w.n_tokens for w in windows]
     pad_id = tokenizer.pad_token_id or 0
-    n_batches = math.ceil(len(data.train) / config.batch_size)
+    n_batches = math.ceil(len(first) / config.batch_size)
     total_steps = n_batches * config.epochs
     run.planned_steps = total_steps
     optimizer = _optimizer(model, config)
     schedule = LinearSchedule(total_steps, int(config.warmup * total_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     update = _Update(model, optimizer, scheduler,
-                     class_weights(data.train, run.task_labels, config.class_weighting),
+                     class_weights([data.train[i] for i in first], run.task_labels,
+                                   config.class_weighting),
                      config.label_smoothing, config.grad_clip)
     classifier = QuoteClassifier(model, tokenizer, run.settings)
     start_epoch, step = 0, 0
@@ -261,7 +263,9 @@ def _train(config: TrainConfig, *, resume: bool, command: str, progress: bool,
         if step >= schedule.total:
             break
         torch.manual_seed(config.seed * 1000 + epoch)
-        batches = make_batches(sizes, config.batch_size, random.Random(f"{config.seed}:{epoch}"))
+        chosen = data.epoch_indices(epoch)
+        batches = [[chosen[j] for j in b] for b in make_batches(
+            [sizes[i] for i in chosen], config.batch_size, random.Random(f"{config.seed}:{epoch}"))]
         model.train()
         losses: list[float] = []
         bar = tqdm(batches, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
