@@ -142,29 +142,32 @@ class QuoteExtractor:
         if self.tag_scope not in ("article", "chunks"):
             raise ValueError(f"tag_scope must be 'article' or 'chunks', not {self.tag_scope!r}")
 
-    def _assemble(self, text: str, docs: list[tuple[int, Any]]) -> list[Quote]:
-        """The rule quotes, plus the tagger's spans and roles when there is a tagger."""
-        chunks = [(off, doc.text) for off, doc in docs]
-        return self._add_tagged(text, build_quotes(text, docs), chunks)
-
-    def _add_tagged(self, text: str, quotes: list[Quote],
-                    chunks: list[tuple[int, str]] | None = None) -> list[Quote]:
-        """``quotes`` merged with the tagger's spans (and roles); ``chunks``: the parsed pieces
-        ``(offset, text)`` for the ``chunks`` scope (recomputed when not given)."""
-        if self.tagger is None:
+    def _assemble(self, text: str, docs: list[tuple[int, Any]],
+                  tagged: TaggedText | None = None) -> list[Quote]:
+        """The rule quotes, plus the tagger's spans and roles when there is a tagger (or when
+        its output for ``text`` is given as ``tagged``)."""
+        if tagged is None:
+            tagged = self._tag(text, [(off, doc.text) for off, doc in docs])
+        quotes = build_quotes(text, docs)
+        if tagged is None:
             return quotes
-        if self.tag_scope == "article":
-            [tagged] = self.tagger.analyze_many([text])
-        else:
-            pieces = chunks if chunks is not None else self._chunks(text)
-            parts = self.tagger.analyze_many([piece for _, piece in pieces])
-            tagged = TaggedText.join([(off, part) for (off, _), part in
-                                      zip(pieces, parts, strict=True)], self.tagger.roles)
         if self.tagger_spans:
-            quotes = merge_tagged(text, quotes, tagged.spans)
+            quotes = merge_tagged(text, quotes, tagged.spans, docs)
         if tagged.role_logits is not None and self.tagger_roles:
             assign_roles(quotes, tagged.role_probs)
         return quotes
+
+    def _tag(self, text: str, chunks: list[tuple[int, str]] | None = None) -> TaggedText | None:
+        """The tagger's output for ``text`` (``None`` without a tagger); ``chunks``: the parsed
+        pieces ``(offset, text)`` for the ``chunks`` scope (recomputed when not given)."""
+        if self.tagger is None:
+            return None
+        if self.tag_scope == "article":
+            return self.tagger.analyze_many([text])[0]
+        pieces = chunks if chunks is not None else self._chunks(text)
+        parts = self.tagger.analyze_many([piece for _, piece in pieces])
+        return TaggedText.join([(off, part) for (off, _), part in
+                                zip(pieces, parts, strict=True)], self.tagger.roles)
 
     def _chunks(self, text: str) -> list[tuple[int, str]]:
         return split_chunks(text, self.prefilter, self.max_chunk_chars)
@@ -200,10 +203,11 @@ class QuoteExtractor:
                 yield {"id": record.id, "quotes": [q.to_dict() for q in quotes]}
 
     def _finish(
-        self, record: Record, docs: list[tuple[int, Any]], raise_errors: bool
+        self, record: Record, docs: list[tuple[int, Any]], raise_errors: bool,
+        tagged: TaggedText | None = None,
     ) -> tuple[Record, list[Quote], str | None]:
         try:
-            return record, self._assemble(record.text, docs), None
+            return record, self._assemble(record.text, docs, tagged), None
         except Exception as exc:
             if raise_errors:
                 raise
@@ -211,7 +215,8 @@ class QuoteExtractor:
             return record, [], f"extraction failed: {type(exc).__name__}: {exc}"
 
     def _one(
-        self, record: Record, raise_errors: bool, batched: bool = True
+        self, record: Record, raise_errors: bool, batched: bool = True,
+        tagged: TaggedText | None = None,
     ) -> tuple[Record, list[Quote], str | None]:
         """One article on its own (``batched``: its chunks through ``nlp.pipe``)."""
         if not record.ok:
@@ -226,7 +231,7 @@ class QuoteExtractor:
                 raise
             logger.exception("article %s failed", record.id)
             return record, [], f"extraction failed: {type(exc).__name__}: {exc}"
-        return self._finish(record, docs, raise_errors)
+        return self._finish(record, docs, raise_errors, tagged)
 
     def _run(
         self, records: Iterable[Record], batch_size: int, n_process: int, raise_errors: bool = False
@@ -240,9 +245,10 @@ class QuoteExtractor:
     def _run_forked(
         self, records: Iterable[Record], batch_size: int, n_process: int, raise_errors: bool
     ) -> Iterator[tuple[Record, list[Quote], str | None]]:
-        """Whole articles (parse and rules) in ``n_process`` forked workers: only the records
-        and the small quote lists cross process boundaries, never spaCy Docs. The tagger runs
-        here in the parent (ONNX Runtime must not be used in a child forked after it started)."""
+        """Whole articles (parse and rules) in ``n_process`` forked workers: only the records,
+        the tagger's outputs and the small quote lists cross process boundaries, never spaCy
+        Docs. The tagger runs here in the parent, a batch ahead of the workers (ONNX Runtime must
+        not be used in a child forked after it started)."""
         step = max(1, min(batch_size, 8))
 
         def batches() -> Iterator[list[Record]]:
@@ -257,10 +263,21 @@ class QuoteExtractor:
 
         kept: deque[list[Record]] = deque()
 
-        def feed() -> Iterator[list[Record]]:
+        def feed() -> Iterator[tuple[list[Record], list[TaggedText | None]]]:
             for batch in batches():
+                tags: list[TaggedText | None] = []
+                for i, record in enumerate(batch):
+                    try:
+                        tags.append(self._tag(record.text) if record.ok else None)
+                    except Exception as exc:
+                        if raise_errors:
+                            raise
+                        logger.exception("article %s failed", record.id)
+                        batch[i] = Record(id=record.id, error="tagging failed: "
+                                          f"{type(exc).__name__}: {exc}")
+                        tags.append(None)
                 kept.append(batch)
-                yield batch
+                yield batch, tags
 
         ctx = mp.get_context("fork")
         rules_only = replace(self, tagger=None)
@@ -268,30 +285,28 @@ class QuoteExtractor:
             for results in pool.imap(_work, feed()):
                 batch = kept.popleft()
                 for record, (quotes, error) in zip(batch, results, strict=True):
-                    if error is None and self.tagger is not None:
-                        try:
-                            quotes = self._add_tagged(record.text, quotes)
-                        except Exception as exc:
-                            if raise_errors:
-                                raise
-                            logger.exception("article %s failed", record.id)
-                            quotes, error = [], f"tagging failed: {type(exc).__name__}: {exc}"
                     if error is not None and raise_errors and record.ok:
                         raise RuntimeError(f"article {record.id}: {error}")
                     yield record, quotes, error
 
     def _run_pipe(
-        self, records: Iterable[Record], batch_size: int, n_process: int, raise_errors: bool = False
+        self, records: Iterable[Record], batch_size: int, n_process: int,
+        raise_errors: bool = False, tags: list[TaggedText | None] | None = None,
     ) -> Iterator[tuple[Record, list[Quote], str | None]]:
-        """Stream records through one ``nlp.pipe``; results come back in input order."""
-        source = iter(records)
-        # pending: [record, chunks or None (error), docs received]
+        """Stream records through one ``nlp.pipe``; results come back in input order.
+
+        ``tags``: the tagger's output for each record, when it was computed elsewhere."""
+        source = enumerate(records)
+        # pending: [record, chunks or None (error), docs received, tagger output]
         pending: deque[list[Any]] = deque()
 
+        def tag_of(i: int) -> TaggedText | None:
+            return tags[i] if tags is not None else None
+
         def stream() -> Iterator[tuple[str, int]]:
-            for record in source:
+            for i, record in source:
                 if not record.ok:
-                    pending.append([record, None, []])
+                    pending.append([record, None, [], None])
                     continue
                 try:
                     chunks = self._chunks(record.text)
@@ -299,20 +314,21 @@ class QuoteExtractor:
                     if raise_errors:
                         raise
                     record = Record(id=record.id, error=f"extraction failed: {exc}")
-                    pending.append([record, None, []])
+                    pending.append([record, None, [], None])
                     continue
-                pending.append([record, chunks, []])
+                pending.append([record, chunks, [], tag_of(i)])
                 for _, chunk in chunks:
                     yield chunk, len(chunks)
 
         def ready() -> Iterator[tuple[Record, list[Quote], str | None]]:
             while pending and (pending[0][1] is None or len(pending[0][2]) == len(pending[0][1])):
-                record, chunks, docs = pending.popleft()
+                record, chunks, docs, tagged = pending.popleft()
                 if chunks is None:
                     yield record, [], record.error
                 else:
                     offsets = [off for off, _ in chunks]
-                    yield self._finish(record, list(zip(offsets, docs, strict=False)), raise_errors)
+                    yield self._finish(record, list(zip(offsets, docs, strict=False)),
+                                       raise_errors, tagged)
 
         try:
             pipe = self.nlp.pipe(
@@ -328,14 +344,14 @@ class QuoteExtractor:
                 raise
             logger.exception("batch parsing failed; going on article by article")
             while pending:
-                record, chunks, _ = pending.popleft()
+                record, chunks, _, tagged = pending.popleft()
                 yield (
-                    self._one(record, raise_errors, batched=False)
+                    self._one(record, raise_errors, batched=False, tagged=tagged)
                     if chunks is not None
                     else (record, [], record.error)
                 )
-            for record in source:
-                yield self._one(record, raise_errors, batched=False)
+            for i, record in source:
+                yield self._one(record, raise_errors, batched=False, tagged=tag_of(i))
 
 
 #: Set in forked worker processes only (by ``_init_worker``), never in the parent.
@@ -346,9 +362,12 @@ def _init_worker(extractor: QuoteExtractor) -> None:
     _worker["extractor"] = extractor
 
 
-def _work(batch: list[Record]) -> list[tuple[list[Quote], str | None]]:
-    """Worker side: a batch of articles through one ``nlp.pipe``."""
-    results = _worker["extractor"]._run_pipe(batch, batch_size=64, n_process=1)
+def _work(
+    job: tuple[list[Record], list[TaggedText | None]],
+) -> list[tuple[list[Quote], str | None]]:
+    """Worker side: a batch of articles (with the tagger's outputs) through one ``nlp.pipe``."""
+    batch, tags = job
+    results = _worker["extractor"]._run_pipe(batch, batch_size=64, n_process=1, tags=tags)
     return [(quotes, error) for _, quotes, error in results]
 
 

@@ -135,6 +135,23 @@ def test_merge_adds_uncovered_spans_with_their_nearest_source() -> None:
     assert pronoun.speaker == "She" and pronoun.speaker_name == "Park"
 
 
+def test_merge_takes_the_parsed_subject_over_a_nearer_tagged_source(quote_extractor) -> None:
+    text = "Jane Park met Tom Lee on Monday. Lee fears that the stadium will raise taxes for years."
+    content = "the stadium will raise taxes for years"
+    spans = [_span(text, "SOURCE", "Jane Park"), _span(text, "CONTENT", content)]
+    [by_source] = merge_tagged(text, [], spans)
+    assert by_source.speaker == "Jane Park"
+    [by_parse] = merge_tagged(text, [], spans, [(0, quote_extractor.nlp(text))])
+    assert by_parse.text == content and by_parse.speaker == "Lee"
+    assert by_parse.speaker_start == text.index("Lee fears")
+    assert by_parse.speaker_name == "Tom Lee"  # resolved like a rule speaker
+    # a content whose verb has no subject outside it falls back to the tagged source
+    spans = [_span(text, "SOURCE", "Jane Park"), _span(text, "CONTENT", "Lee fears that the "
+                                                       "stadium will raise taxes")]
+    [whole] = merge_tagged(text, [], spans, [(0, quote_extractor.nlp(text))])
+    assert whole.speaker == "Jane Park"
+
+
 def test_merge_keeps_role_and_organisation_of_a_known_speaker() -> None:
     text = "Jane Park said taxes will fall.\nJane Park thinks the new stadium is a good deal."
     rule = _rule_quote(text, "taxes will fall", "Jane Park", role="company")

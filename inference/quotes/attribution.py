@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from newsstance.inference.quotes.cues import CUE_FORMS, WEAK_LEMMAS
 from newsstance.inference.quotes.names import is_verb
@@ -52,6 +52,21 @@ def _subject(verb: Token) -> Token | None:
             continue
         return None
     return None
+
+
+def governing_subject(doc: Doc, start: int, end: int) -> Token | None:
+    """The subject of the verb that governs the content at ``doc.text[start:end]`` (``X said
+    that CONTENT``, ``X accused Y of CONTENT``): the head outside the span of its highest token,
+    climbing through clauses and conjunctions to a subject. ``None`` when the span is not
+    governed from outside or the subject lies inside it."""
+    tokens = [t for t in doc if start <= t.idx < end]
+    inside = {t.i for t in tokens}
+    governed = [t for t in tokens if t.head.i not in inside]
+    if not governed:
+        return None
+    top = min(governed, key=lambda t: sum(1 for _ in t.ancestors))
+    subject = _subject(top.head)
+    return None if subject is None or subject.i in inside else subject
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

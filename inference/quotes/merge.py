@@ -2,10 +2,11 @@
 
 The rules are precise on quotation marks and speech verbs; the tagger also finds attributions
 without them (beliefs, reports, "according to" clauses the parse missed). :func:`merge_tagged`
-keeps every rule quote and adds each tagged content span that overlaps none of them, with the
-nearest tagged source in its paragraph as speaker. A pronoun speaker is resolved to the nearest
-earlier named speaker of a compatible gender; a speaker already quoted by the rules keeps the
-organisation and role found there.
+keeps every rule quote and adds each tagged content span that overlaps none of them. Its speaker
+is the subject of the verb that governs it in the parse (resolved like the rules' speakers), or,
+where the sentence was not parsed or has no such verb, the nearest tagged source in its paragraph
+(a pronoun is then resolved to the nearest earlier named speaker of a compatible gender). A
+speaker already quoted by the rules keeps the organisation and role found there.
 
 With a tagger that has a role head, :func:`assign_roles` then gives every speaker one role: the
 head's probabilities summed over all of that speaker's mentions, averaged with the rules' learned
@@ -19,11 +20,15 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 
+from spacy.tokens import Doc
+
 from newsstance.inference.quote import Quote
-from newsstance.inference.quotes.assemble import _overlaps, _paragraph_index
+from newsstance.inference.quotes.assemble import ArticleState, _overlaps, _paragraph_index
+from newsstance.inference.quotes.attribution import governing_subject
 from newsstance.inference.quotes.cues import PRONOUNS
 from newsstance.inference.quotes.gender import name_gender, pronoun_gender
 from newsstance.inference.quotes.roles import classify_role, explicit_role
+from newsstance.inference.quotes.speakers import Mention, build_mention
 from newsstance.inference.quotes.tagging import TaggedSpan
 
 #: Tagged contents shorter than this (in word characters) are dropped ("it", "so").
@@ -54,10 +59,16 @@ def _pronoun(mention: str) -> str | None:
     return low if low in PRONOUNS else None
 
 
-def merge_tagged(text: str, quotes: Sequence[Quote], spans: Sequence[TaggedSpan]) -> list[Quote]:
-    """``quotes`` plus a quote for each tagged content span that overlaps none of them."""
+def merge_tagged(text: str, quotes: Sequence[Quote], spans: Sequence[TaggedSpan],
+                 docs: Sequence[tuple[int, Doc]] | None = None) -> list[Quote]:
+    """``quotes`` plus a quote for each tagged content span that overlaps none of them.
+
+    With the parsed chunks ``docs`` (``(offset, Doc)``), a content governed by a verb in a parsed
+    sentence gets that verb's subject as speaker, resolved like a rule speaker (a pronoun to its
+    antecedent, "the company" to the organisation); otherwise the nearest tagged source."""
     para = _paragraph_index(text)
     sources = [s for s in spans if s.kind == "SOURCE"]
+    state = ArticleState(text, list(docs)) if docs else None
     taken = [(q.start, q.end) for q in quotes]
     known: dict[str, Quote] = {}
     named: list[tuple[int, str]] = []  # (position, name) of speakers with a name
@@ -74,25 +85,45 @@ def merge_tagged(text: str, quotes: Sequence[Quote], spans: Sequence[TaggedSpan]
             continue
         quote = Quote(text=text[start:end], start=start, end=end,
                       type="mixed" if _QUOTE_CHARS.search(text[start:end]) else "indirect")
-        source = _nearest_source(sources, start, end, para)
-        if source is not None:
+        mention = _parsed_speaker(docs or (), state, start, end)
+        if mention is not None:
+            quote.speaker, quote.speaker_start, quote.speaker_end = (
+                mention.text, mention.start, mention.end)
+            quote.speaker_name = mention.name or mention.text
+            quote.organization = mention.organization
+            quote.speaker_role = state.role(mention, quote.text)
+        elif (source := _nearest_source(sources, start, end, para)) is not None:
             s_start, s_end = _trim_mention(text, source.start, source.end)
-            mention = text[s_start:s_end]
-            quote.speaker, quote.speaker_start, quote.speaker_end = mention, s_start, s_end
-            pronoun = _pronoun(mention)
-            name = _resolve(pronoun, s_start, named, text) if pronoun else mention
-            quote.speaker_name = name or mention
+            quote.speaker = text[s_start:s_end]
+            quote.speaker_start, quote.speaker_end = s_start, s_end
+            pronoun = _pronoun(quote.speaker)
+            name = _resolve(pronoun, s_start, named, text) if pronoun else quote.speaker
+            quote.speaker_name = name or quote.speaker
+            quote.speaker_role = explicit_role(quote.speaker) or classify_role(quote.speaker)
+        if quote.speaker is not None:
             same = known.get((quote.speaker_name or "").lower())
             if same is not None:
                 quote.organization, quote.speaker_role = same.organization, same.speaker_role
                 quote.role_probs = same.role_probs
-            else:
-                quote.speaker_role = explicit_role(mention) or classify_role(mention)
-            if not pronoun:
-                bisect.insort(named, (s_start, mention))
+            if not _pronoun(quote.speaker):
+                bisect.insort(named, (quote.speaker_start, quote.speaker))
         added.append(quote)
         taken.append((start, end))
     return sorted([*quotes, *added], key=lambda q: (q.start, q.end))
+
+
+def _parsed_speaker(docs: Sequence[tuple[int, Doc]], state: ArticleState | None, start: int,
+                    end: int) -> Mention | None:
+    """The resolved subject of the verb governing ``text[start:end]``, if a chunk parsed it."""
+    for offset, doc in docs:
+        if offset <= start < offset + len(doc.text):
+            subject = governing_subject(doc, start - offset, end - offset)
+            if subject is None or state is None:
+                return None
+            mention = build_mention(subject, offset)
+            state.resolve(mention)
+            return mention
+    return None
 
 
 def _trim_mention(text: str, start: int, end: int) -> tuple[int, int]:
