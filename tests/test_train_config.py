@@ -86,12 +86,13 @@ def test_load_json_and_yaml(tmp_path):
 
 
 def test_shipped_configs_are_valid():
-    for name in ("default", "tiny"):  # (training/configs also holds the baseline's config)
+    for name in ("default", "resampled", "tiny"):  # (and the baseline's config)
         assert (CONFIG_DIR / f"{name}.json").is_file()
         config = load_config(name)
         assert config.base_model == MINILM_ALIAS
     default = load_config("default")
     assert default.sources[0].name == "nqs" and default.exclude_nqs_dev_groups
+    assert not default.resample_each_epoch and load_config("resampled").resample_each_epoch
 
 
 def test_minilm_alias_resolves_to_the_packaged_model():
