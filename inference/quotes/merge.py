@@ -21,7 +21,7 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from newsstance.inference.quote import Quote
 from newsstance.inference.quotes.assemble import ArticleState, _overlaps, _paragraph_index
@@ -29,7 +29,7 @@ from newsstance.inference.quotes.attribution import governing_subject
 from newsstance.inference.quotes.cues import PRONOUNS
 from newsstance.inference.quotes.gender import name_gender, pronoun_gender
 from newsstance.inference.quotes.roles import classify_role, explicit_role
-from newsstance.inference.quotes.speakers import Mention, build_mention
+from newsstance.inference.quotes.speakers import build_mention
 from newsstance.inference.quotes.tagging import TaggedSpan
 
 #: Tagged contents shorter than this (in word characters) are dropped ("it", "so").
@@ -69,7 +69,7 @@ def merge_tagged(text: str, quotes: Sequence[Quote], spans: Sequence[TaggedSpan]
     antecedent, "the company" to the organisation); otherwise the nearest tagged source."""
     para = _paragraph_index(text)
     sources = [s for s in spans if s.kind == "SOURCE"]
-    state = ArticleState(text, list(docs)) if docs else None
+    state: ArticleState | None = None  # built on first use: most articles need none
     taken = [(q.start, q.end) for q in quotes]
     known: dict[str, Quote] = {}
     named: list[tuple[int, str]] = []  # (position, name) of speakers with a name
@@ -86,8 +86,11 @@ def merge_tagged(text: str, quotes: Sequence[Quote], spans: Sequence[TaggedSpan]
             continue
         quote = Quote(text=text[start:end], start=start, end=end,
                       type="mixed" if _QUOTE_CHARS.search(text[start:end]) else "indirect")
-        mention = _parsed_speaker(docs or (), state, start, end)
-        if mention is not None:
+        subject = _parsed_subject(docs or (), start, end)
+        if subject is not None:
+            state = state or ArticleState(text, list(docs or ()))
+            mention = build_mention(*subject)
+            state.resolve(mention)
             quote.speaker, quote.speaker_start, quote.speaker_end = (
                 mention.text, mention.start, mention.end)
             quote.speaker_name = mention.name or mention.text
@@ -113,17 +116,14 @@ def merge_tagged(text: str, quotes: Sequence[Quote], spans: Sequence[TaggedSpan]
     return sorted([*quotes, *added], key=lambda q: (q.start, q.end))
 
 
-def _parsed_speaker(docs: Sequence[tuple[int, Doc]], state: ArticleState | None, start: int,
-                    end: int) -> Mention | None:
-    """The resolved subject of the verb governing ``text[start:end]``, if a chunk parsed it."""
+def _parsed_subject(docs: Sequence[tuple[int, Doc]], start: int,
+                    end: int) -> tuple[Token, int] | None:
+    """The subject of the verb governing ``text[start:end]`` and its chunk's offset, if a chunk
+    parsed it."""
     for offset, doc in docs:
         if offset <= start < offset + len(doc.text):
             subject = governing_subject(doc, start - offset, end - offset)
-            if subject is None or state is None:
-                return None
-            mention = build_mention(subject, offset)
-            state.resolve(mention)
-            return mention
+            return None if subject is None else (subject, offset)
     return None
 
 
