@@ -146,7 +146,7 @@ class QuoteExtractor:
                   tagged: TaggedText | None = None) -> list[Quote]:
         """The rule quotes, plus the tagger's spans and roles when there is a tagger (or when
         its output for ``text`` is given as ``tagged``)."""
-        if tagged is None:
+        if tagged is None and self.tagger is not None:
             tagged = self._tag(text, [(off, doc.text) for off, doc in docs])
         quotes = build_quotes(text, docs)
         if tagged is None:

@@ -12,12 +12,14 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 from newsstance.inference.encoding import EncodingSettings, build_pair
 from newsstance.training.config import KNOWN_SOURCES, SourceSpec, TrainConfig
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Schema columns that feed the model input (the rest is bookkeeping).
 INPUT_COLUMNS = ("target", "text", "quote_start", "quote_end", "target_start", "target_end",
@@ -64,24 +66,25 @@ class RunData:
         """
         if not self.resample:
             return list(range(len(self.train)))
+        chosen: list[int] = []
+        for source, order in self._orders.items():
+            cap = self.caps.get(source)
+            if cap is None or len(order) <= cap:
+                chosen.extend(order)
+                continue
+            start = (epoch - 1) * cap % len(order)
+            chosen.extend((order + order)[start:start + cap])
+        chosen.sort()
+        return subsample(chosen, self.max_train_samples, self.seed, f"all:{epoch}")
+
+    @cached_property
+    def _orders(self) -> dict[str, list[int]]:
+        """Each source's indices into ``train``; a capped source's in its seeded shuffled order."""
         by_source: dict[str, list[int]] = {}
         for i, item in enumerate(self.train):
             by_source.setdefault(item.source, []).append(i)
-        chosen: list[int] = []
-        for source, idx in by_source.items():
-            cap = self.caps.get(source)
-            if cap is None or len(idx) <= cap:
-                chosen.extend(idx)
-                continue
-            order = random.Random(f"{self.seed}:{source}:epochs").sample(idx, len(idx))
-            start = (epoch - 1) * cap % len(idx)
-            chosen.extend((order + order)[start:start + cap])
-        chosen.sort()
-        limit = self.max_train_samples
-        if limit is not None and len(chosen) > limit:
-            picks = random.Random(f"{self.seed}:all:{epoch}").sample(range(len(chosen)), limit)
-            chosen = [chosen[i] for i in sorted(picks)]
-        return chosen
+        return {source: random.Random(f"{self.seed}:{source}:epochs").sample(idx, len(idx))
+                if source in self.caps else idx for source, idx in by_source.items()}
 
 
 def merge_rows(rows: Iterable[Mapping[str, Any]], settings: EncodingSettings, source: str,
@@ -105,7 +108,7 @@ def merge_rows(rows: Iterable[Mapping[str, Any]], settings: EncodingSettings, so
     return merged
 
 
-def subsample(items: list[TaskInput], limit: int | None, seed: int, salt: str) -> list[TaskInput]:
+def subsample(items: list[T], limit: int | None, seed: int, salt: str) -> list[T]:
     """At most ``limit`` items, a seeded random choice kept in their original order."""
     if limit is None or len(items) <= limit:
         return items
