@@ -2,12 +2,14 @@
 
 Usage: python benchmarks/throughput.py --model DIR [--limit N] [--naive-limit N]
        [--backend onnx|torch] [--batch-size B] [--threads T] [--skip-naive]
-       [--context-chars C] [--json OUT]
+       [--context-chars C] [--n-process P] [--json OUT]
 
 Both run in this one process on the same articles:
 
-- ours: ``NewsAnalyzer.analyze_many`` (prefiltered, batched spaCy parsing; quotes and tone windows
-  of a batch of articles scored together, length-sorted, ONNX Runtime int8 by default);
+- ours: ``NewsAnalyzer.analyze_many`` (prefiltered, batched spaCy parsing, in ``--n-process``
+  forked workers when above 1; quotes and tone windows of a batch of articles scored together,
+  length-sorted, ONNX Runtime int8 by default; a ``newsstance baseline`` directory as ``--model``
+  runs as TF-IDF + logistic regression, and then only ``--skip-naive`` applies);
 - naive: the obvious way to do the same job: spaCy's full default pipeline one article at a time,
   the same quote rules on the parse, then the same model in PyTorch called once per quote and per
   task (and once per tone window), unbatched.
@@ -70,12 +72,12 @@ def run_ours(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
     t2 = time.perf_counter()
     list(analyzer.analyze_many(texts[:1]))  # warm-up
     start, cpu = time.perf_counter(), time.process_time()
-    n_quotes = sum(len(r.quotes) for r in analyzer.analyze_many(texts, batch_size=args.batch_size)
-                   if r.ok)
+    n_quotes = sum(len(r.quotes) for r in analyzer.analyze_many(
+        texts, batch_size=args.batch_size, n_process=args.n_process) if r.ok)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     subset = texts[:args.naive_limit] if args.naive_limit else texts
     start = time.perf_counter()
-    list(analyzer.analyze_many(subset, batch_size=args.batch_size))
+    list(analyzer.analyze_many(subset, batch_size=args.batch_size, n_process=args.n_process))
     subset_s = time.perf_counter() - start
     return {"seconds": elapsed, "cpu_seconds": cpu, "articles": len(texts), "quotes": n_quotes,
             "naive_subset_seconds": subset_s,
@@ -130,10 +132,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--tagger", help="add the learned span tagger: 'bundled' or a directory")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--n-process", type=int, default=1,
+                        help="spaCy worker processes for ours (default 1)")
     parser.add_argument("--context-chars", type=int,
                         help="override the model's context_chars for ours (speed/accuracy)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
+    from newsstance.inference.linear_backend import is_linear_dir
+
+    if is_linear_dir(args.model) and not args.skip_naive:
+        parser.error("--model is a scikit-learn baseline: the naive side needs a transformer "
+                     "model, so add --skip-naive")
     texts = load_texts(args.limit, args.split)
     naive_texts = texts[:args.naive_limit] if args.naive_limit else texts
 
@@ -141,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         return sum(len(t.split()) for t in items)
 
     print(f"{len(texts)} PolNeAR {args.split} articles, "
-          f"{words(texts) / len(texts):.0f} words/article; backend={args.backend}")
+          f"{words(texts) / len(texts):.0f} words/article; backend={args.backend}; "
+          f"n_process={args.n_process}")
     ours = run_ours(texts, args)
     ours["articles_per_s"] = len(texts) / ours["seconds"]
     ours["words_per_s"] = words(texts) / ours["seconds"]

@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
     p.add_argument("--target", help="target for articles without one (default: a record's "
                                     "'target' field, else its title, else inferred from the lead)")
-    p.add_argument("--model", help="model directory (default: the bundled model)")
+    p.add_argument("--model", help="model directory (default: the bundled model); a "
+                                   "`newsstance baseline` directory runs the fast TF-IDF baseline")
     p.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
                    help="onnx: ONNX Runtime int8 (default); torch: PyTorch, full precision")
     p.add_argument("--format", choices=["jsonl", "csv", "html"], default="jsonl",
@@ -45,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="force the input format (default: by suffix; stdin is sniffed)")
     p.add_argument("--batch-size", type=int, default=32, help="articles scored together")
     p.add_argument("--threads", type=int, help="ONNX Runtime threads (default: all cores)")
+    p.add_argument("--n-process", type=int, default=1,
+                   help="spaCy worker processes for quote extraction (the classifier runs in "
+                        "the main process)")
     add_tagger_option(p)
     p.add_argument("--resume", action="store_true",
                    help="skip ids already in OUTPUT and append (a torn last record is redone)")
@@ -193,6 +197,8 @@ def run_analyze(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise CommandError("--batch-size must be a positive number")
+    if args.n_process < 1:
+        raise CommandError("--n-process must be a positive number")
     to_stdout = args.output in (None, "-")
     if args.format == "html" and to_stdout:
         raise CommandError("--format html needs an output file (-o report.html)")
@@ -235,7 +241,7 @@ def run_analyze(args: argparse.Namespace) -> int:
                    dynamic_ncols=True)
         try:
             for result in analyzer.analyze_many(records, batch_size=args.batch_size,
-                                                target=args.target):
+                                                target=args.target, n_process=args.n_process):
                 writer.write(result.to_dict())
                 n += 1
                 if result.ok:
@@ -251,7 +257,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     print(f"{n} article(s) in {elapsed:.1f}s ({rate:.2f}/s), {quotes} quote(s), "
           f"{errors} error(s)" + (f", {skipped[0]} skipped (already in output)"
                                   if args.resume else "")
-          + f"; model loaded in {load_time:.1f}s ({args.backend})"
+          + f"; model loaded in {load_time:.1f}s ({analyzer.model.get('backend')})"
           + (f"; report: {report}" if report else ""), file=sys.stderr)
     return 0
 

@@ -6,8 +6,9 @@
     analyzer.stance("the contract", ["We are proud to support it."])
     analyzer.sentiment(["Shares fell sharply."])
 
-A small dataclass of parts (a quote extractor and a classifier, ONNX Runtime or PyTorch); it
-changes no process-wide state. Quotes and tone windows of a batch of articles are scored together.
+A small dataclass of parts (a quote extractor and a classifier: ONNX Runtime, PyTorch, or the
+scikit-learn baseline); it changes no process-wide state. Quotes and tone windows of a batch of
+articles are scored together.
 """
 
 from __future__ import annotations
@@ -103,7 +104,11 @@ class NewsAnalyzer:
                         quantized: bool = True, threads: int | None = None,
                         extractor: Any = None) -> NewsAnalyzer:
         """Load a model directory (default: the bundled model) with the ``onnx`` (int8 unless
-        ``quantized=False``) or ``torch`` backend, and the default quote extractor."""
+        ``quantized=False``) or ``torch`` backend, and the default quote extractor.
+
+        A baseline directory (``newsstance baseline`` writes one, with ``linear.json`` and
+        ``linear.safetensors``) is recognised by its files and runs as TF-IDF + logistic
+        regression whatever ``backend`` says: much faster, and less accurate (see the README)."""
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
         root = Path(path) if path is not None else DEFAULT_MODEL_DIR
@@ -116,7 +121,12 @@ class NewsAnalyzer:
         if not root.is_dir():
             raise ModelNotFoundError(f"model directory not found: {root}")
         classifier: Classifier
-        if backend == "onnx":
+        from newsstance.inference.linear_backend import LinearBaseline, is_linear_dir
+
+        if is_linear_dir(root):
+            classifier = LinearBaseline.from_pretrained(root)
+            backend = "linear"
+        elif backend == "onnx":
             from newsstance.inference.onnx_backend import OnnxQuoteClassifier
 
             classifier = OnnxQuoteClassifier.from_pretrained(root, quantized=quantized,

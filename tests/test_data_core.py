@@ -7,6 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsstance.inference.text_windows import (
+    find_mention,
+    quote_window,
+    select_relevant,
+    sentence_spans,
+)
 from newsstance.training.data.schema import (
     COLUMNS,
     FEATURES,
@@ -17,12 +23,6 @@ from newsstance.training.data.schema import (
     to_dataset,
 )
 from newsstance.training.data.splits import dev_groups, exclude_groups, shared_groups, split_rows
-from newsstance.training.data.text_windows import (
-    find_mention,
-    quote_window,
-    select_relevant,
-    sentence_spans,
-)
 
 
 def _ex(**kw):

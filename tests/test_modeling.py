@@ -156,7 +156,8 @@ def test_inference_modules_do_not_import_training_code():
     import subprocess
     import sys
 
-    code = ("import sys; import newsstance.inference.classifier; "
+    code = ("import sys; import newsstance.inference.classifier, newsstance.inference.analyzer, "
+            "newsstance.inference.linear_backend, newsstance.inference.text_windows; "
             "print(any(m.startswith('newsstance.training') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

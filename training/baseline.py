@@ -9,7 +9,9 @@ Features per example (each a separate TF-IDF vocabulary, word 1–2 grams by def
 
 A text feature whose column is empty in the training data of a task is dropped for that task.
 Models are saved with ``skops`` (never pickle) and loaded only when every type the file needs is
-trusted by skops or on :data:`TRUSTED_TYPES`.
+trusted by skops or on :data:`TRUSTED_TYPES`. ``save`` also writes the plain-data export that
+``NewsAnalyzer`` loads in well under a second
+(:class:`~newsstance.inference.linear_backend.LinearBaseline`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from newsstance.inference.linear_backend import LINEAR_SHA_KEY, export_linear, feature_columns
 from newsstance.training.metrics import TASK_LABELS, label_order
 from newsstance.training.model_files import (
     BASELINE_SUFFIX,
@@ -196,28 +199,13 @@ def _source_spec(item: Any) -> SourceSpec:
 # --------------------------------------------------------------------------- features
 
 
-def _column(examples: Any, name: str, default: Any) -> list[Any]:
-    if hasattr(examples, "column_names"):  # datasets.Dataset: columnar access is much faster
-        return list(examples[name]) if name in examples.column_names else [default] * len(examples)
-    return [ex.get(name, default) for ex in examples]
-
-
 def feature_frame(examples: Sequence[Mapping[str, Any]] | Any) -> Any:
     """A pandas DataFrame with the columns the pipelines read (``target``, ``quote``, ``text``,
-    ``role``) from schema rows (a list of dicts or a ``datasets.Dataset``)."""
+    ``role``) from schema rows (a list of dicts or a ``datasets.Dataset``); see
+    :func:`~newsstance.inference.linear_backend.feature_columns`."""
     import pandas as pd
 
-    texts = [t or "" for t in _column(examples, "text", "")]
-    starts = _column(examples, "quote_start", -1)
-    ends = _column(examples, "quote_end", -1)
-    quotes = [t[s:e] if isinstance(s, int) and 0 <= s < e <= len(t) else t
-              for t, s, e in zip(texts, starts, ends, strict=True)]
-    return pd.DataFrame({
-        "target": [t or "" for t in _column(examples, "target", "")],
-        "quote": quotes,
-        "text": texts,
-        "role": [r or "" for r in _column(examples, "speaker_role", "")],
-    })
+    return pd.DataFrame(feature_columns(examples))
 
 
 def _has_text(values: Iterable[str], min_docs: int) -> bool:
@@ -293,7 +281,8 @@ class BaselineModel:
         for task, examples in examples_by_task.items():
             if task not in TASKS:
                 raise ValueError(f"unknown task {task!r} (expected one of {TASKS})")
-            labels = _column(examples, "label", "")
+            labels = (list(examples["label"]) if hasattr(examples, "column_names")
+                      else [ex.get("label", "") for ex in examples])
             if len(set(labels)) < 2:
                 raise ValueError(f"task {task!r}: need at least two labels to train, "
                                  f"got {sorted(set(labels))} in {len(labels)} example(s)")
@@ -326,8 +315,10 @@ class BaselineModel:
     # ------------------------------------------------------------------- files
 
     def save(self, model_dir: str | os.PathLike[str]) -> Path:
-        """Write ``<task>.skops``, ``newsstance.json``, ``metrics.json`` (if any) and a
-        ``README.md`` model card into ``model_dir``."""
+        """Write ``<task>.skops``, the inference export (``linear.json``,
+        ``linear.safetensors``: see :mod:`newsstance.inference.linear_backend`),
+        ``newsstance.json``, ``metrics.json`` (if any) and a ``README.md`` model card into
+        ``model_dir``."""
         import zipfile
 
         import skops.io as sio
@@ -337,9 +328,11 @@ class BaselineModel:
         for task, pipe in self.pipelines.items():
             sio.dump(pipe, model_dir / f"{task}{BASELINE_SUFFIX}",
                      compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        hashes = export_linear(self.pipelines, self.labels, model_dir)
         write_model_info(model_dir, "baseline", config=self.info.get("config", {}),
                          data=self.info.get("data", {}), labels=self.labels,
-                         files={task: f"{task}{BASELINE_SUFFIX}" for task in self.pipelines})
+                         files={task: f"{task}{BASELINE_SUFFIX}" for task in self.pipelines},
+                         **{LINEAR_SHA_KEY: hashes})
         self.info = read_model_info(model_dir)
         if self.metrics:
             write_json(model_dir / METRICS_FILE, self.metrics)

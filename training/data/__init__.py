@@ -7,8 +7,9 @@ Every loader returns a :class:`datasets.DatasetDict` whose splits share
 >>> fnc = exclude_groups(load_source("fnc1"), nqs_dev_groups())  # doctest: +SKIP
 
 Modules: :mod:`.schema` (columns, labels, checks), :mod:`.splits` (seeded grouped splits,
-:func:`exclude_groups`), :mod:`.text_windows` (quote windows, relevant-sentence selection), one
-module per source family, :mod:`.files` (user files, the Hub) and :mod:`.registry`.
+:func:`exclude_groups`), one module per source family (quote windows and relevant-sentence
+selection come from :mod:`newsstance.inference.text_windows`, which inference shares),
+:mod:`.files` (user files, the Hub) and :mod:`.registry`.
 """
 
 from .files import HubUnavailableError, from_dir, from_file, from_hub

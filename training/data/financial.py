@@ -34,10 +34,10 @@ from typing import Any, Literal
 import datasets
 
 from newsstance.datapaths import data_dir as resolve_data_dir
+from newsstance.inference.text_windows import find_mention
 
 from .schema import to_dataset
 from .splits import SPLIT_SEED, dev_groups, split_rows
-from .text_windows import find_mention
 
 SENTFIN_LABEL_MAP = {"positive": "positive", "negative": "negative", "neutral": "neutral"}
 FPB_LABEL_MAP = {"positive": "positive", "negative": "negative", "neutral": "neutral"}

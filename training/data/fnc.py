@@ -4,7 +4,7 @@ Labels: agree→favor, disagree→against, discuss→neutral; ``unrelated`` pair
 default (``unrelated="neutral"`` keeps them as neutral). Bodies are long, so ``text`` holds
 the body sentences most relevant to the headline (distinct shared content words, the lead
 sentence first, original order kept) within ``max_chars`` (default 1500); see
-:func:`~newsstance.training.data.text_windows.select_relevant`. Bodies within the budget are
+:func:`~newsstance.inference.text_windows.select_relevant`. Bodies within the budget are
 kept whole.
 
 No official dev split: bodies holding a seeded 20% of all pairs (unrelated included, so the
@@ -25,10 +25,10 @@ from typing import Any, Literal
 import datasets
 
 from newsstance.datapaths import data_dir as resolve_data_dir
+from newsstance.inference.text_windows import select_relevant
 
 from .schema import to_dataset
 from .splits import SPLIT_SEED, dev_groups
-from .text_windows import select_relevant
 
 #: FNC-1 (and ARC) label → our stance label; "unrelated" is handled by the ``unrelated`` param.
 FNC_LABEL_MAP = {"agree": "favor", "disagree": "against", "discuss": "neutral"}

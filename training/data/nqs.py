@@ -1,7 +1,7 @@
 """nqs (news quote stance, ours): each quote gives one stance and one sentiment example.
 
 ``text`` is a window of the article around the quote (see
-:func:`~newsstance.training.data.text_windows.quote_window`): the quote's sentence(s) plus about
+:func:`~newsstance.inference.text_windows.quote_window`): the quote's sentence(s) plus about
 one sentence either side, at most ~``max_chars`` characters unless the quote itself is longer
 (a quote is never cut), with the speaker mention brought in when it lies within 300 characters.
 All spans are relative to the window. ``group`` is the article id (``fnc1-train-<Body ID>``,
@@ -18,9 +18,9 @@ from typing import Any
 import datasets
 
 from newsstance.datapaths import data_dir as resolve_data_dir
+from newsstance.inference.text_windows import quote_window, sentence_spans
 
 from .schema import to_dataset
-from .text_windows import quote_window, sentence_spans
 
 SOURCE = "nqs"
 #: nqs labels are already our labels (identity maps, written down for the README table).

@@ -17,9 +17,9 @@ import os
 import datasets
 
 from newsstance.datapaths import data_dir as resolve_data_dir
+from newsstance.inference.text_windows import find_mention, select_relevant
 
 from .schema import to_dataset
-from .text_windows import find_mention, select_relevant
 
 SOURCE = "persent"
 LABEL_MAP = {"Positive": "positive", "Neutral": "neutral", "Negative": "negative"}
