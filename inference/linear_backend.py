@@ -30,7 +30,7 @@ import numpy as np
 
 from newsstance.inference.checksums import sha256_file
 from newsstance.inference.encoding import EncodingSettings
-from newsstance.inference.text_windows import quote_window
+from newsstance.inference.text_windows import quote_window, sentence_spans
 
 INFO_FILE = "newsstance.json"
 SPEC_FILE = "linear.json"
@@ -69,15 +69,20 @@ def feature_columns(examples: Sequence[Mapping[str, Any]] | Any) -> dict[str, li
             "role": [r or "" for r in column("speaker_role", "")]}
 
 
-def quote_in_window(example: Mapping[str, Any], max_chars: int = WINDOW_CHARS
+def quote_in_window(example: Mapping[str, Any], max_chars: int = WINDOW_CHARS,
+                    sentences: dict[str, list[tuple[int, int]]] | None = None
                     ) -> Mapping[str, Any]:
     """``example`` with its text cut to the quote's window (:func:`quote_window`) when the text
-    is longer than ``max_chars`` and the quote is marked; otherwise unchanged."""
+    is longer than ``max_chars`` and the quote is marked; otherwise unchanged. ``sentences``
+    caches each text's sentence spans across calls (the quotes of one article share them)."""
     text = example.get("text") or ""
     start, end = example.get("quote_start", -1), example.get("quote_end", -1)
     if len(text) <= max_chars or not (isinstance(start, int) and 0 <= start < end <= len(text)):
         return example
-    ws, we = quote_window(text, (start, end), max_chars=max_chars)
+    cache = {} if sentences is None else sentences
+    if text not in cache:
+        cache[text] = sentence_spans(text)
+    ws, we = quote_window(text, (start, end), max_chars=max_chars, spans=cache[text])
     return {**example, "text": text[ws:we], "quote_start": start - ws, "quote_end": end - ws}
 
 
@@ -167,6 +172,8 @@ class _Tfidf:
         self.min_n, self.max_n = (int(n) for n in settings["ngram_range"])
         self.sublinear = bool(settings.get("sublinear_tf"))
         self.l2 = settings.get("norm") == "l2"
+        #: what :meth:`terms` depends on
+        self.key = (self.lowercase, self.accents, self.pattern.pattern, self.min_n, self.max_n)
         self.index = {term: i for i, term in enumerate(vocabulary)}
         self.idf = (np.asarray(idf, dtype=np.float64) if settings.get("use_idf", True)
                     else np.ones(len(vocabulary)))
@@ -182,10 +189,20 @@ class _Tfidf:
             out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
         return out
 
-    def row(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and tf-idf values of one document."""
+    def row(self, doc: str, memo: dict[Any, list[str]] | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and tf-idf values of one document; ``memo`` caches its terms for
+        vectorizers with the same settings (the stance and sentiment models read the same
+        texts)."""
+        if memo is None:
+            terms = self.terms(doc)
+        else:
+            key = (self.key, doc)
+            terms = memo.get(key)
+            if terms is None:
+                terms = memo[key] = self.terms(doc)
         counts: dict[int, int] = {}
-        for term in self.terms(doc):
+        for term in terms:
             j = self.index.get(term)
             if j is not None:
                 counts[j] = counts.get(j, 0) + 1
@@ -226,7 +243,8 @@ class _Task:
             raise LinearModelError(f"{task}: {self.coef.shape[1]} coefficients for {width} "
                                    "features")
 
-    def predict_proba(self, columns: Mapping[str, list[str]]) -> np.ndarray:
+    def predict_proba(self, columns: Mapping[str, list[str]],
+                      memo: dict[Any, list[str]] | None = None) -> np.ndarray:
         n = len(columns["text"])
         scores = np.tile(self.intercept, (n, 1))
         for column, offset, step in self.blocks:
@@ -236,7 +254,7 @@ class _Task:
                     if j is not None:
                         scores[i] += self.coef[:, offset + j]
                 else:
-                    cols, values = step.row(value)
+                    cols, values = step.row(value, memo)
                     scores[i] += self.coef[:, offset + cols] @ values
         if scores.shape[1] == 1:  # binary logistic regression: the score is the second class's
             scores = np.hstack([np.zeros_like(scores), scores])
@@ -312,5 +330,11 @@ class LinearBaseline:
                             batch_size: int | None = None) -> dict[str, np.ndarray]:
         """``{task: probabilities}`` for the analyzer's examples, whose text may be a whole
         article: a marked quote is scored on its window (:func:`quote_in_window`)."""
-        rows = [quote_in_window(e) for e in examples]
-        return {task: self.predict_proba(rows, task) for task in tasks}
+        sentences: dict[str, list[tuple[int, int]]] = {}
+        rows = [quote_in_window(e, sentences=sentences) for e in examples]
+        for task in tasks:
+            if task not in self._tasks:
+                raise KeyError(f"this baseline has no {task!r} model")
+        columns, memo = feature_columns(rows), {}
+        return {task: self._tasks[task].predict_proba(columns, memo) if rows else
+                np.zeros((0, len(self.labels[task]))) for task in tasks}
