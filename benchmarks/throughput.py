@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     from newsstance.inference.linear_backend import is_linear_dir
 
     if is_linear_dir(args.model) and not args.skip_naive:
-        parser.error("--model is a scikit-learn baseline: the naive side needs a transformer "
+        parser.error("--model is a TF-IDF baseline: the naive side needs a transformer "
                      "model, so add --skip-naive")
     texts = load_texts(args.limit, args.split)
     naive_texts = texts[:args.naive_limit] if args.naive_limit else texts

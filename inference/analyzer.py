@@ -7,7 +7,7 @@
     analyzer.sentiment(["Shares fell sharply."])
 
 A small dataclass of parts (a quote extractor and a classifier: ONNX Runtime, PyTorch, or the
-scikit-learn baseline); it changes no process-wide state. Quotes and tone windows of a batch of
+TF-IDF baseline); it changes no process-wide state. Quotes and tone windows of a batch of
 articles are scored together.
 """
 
@@ -123,7 +123,7 @@ class NewsAnalyzer:
         classifier: Classifier
         from newsstance.inference.linear_backend import LinearBaseline, is_linear_dir
 
-        if is_linear_dir(root):
+        if is_linear_dir(root) or any(root.glob("*.skops")):  # says so if the export is missing
             classifier = LinearBaseline.from_pretrained(root)
             backend = "linear"
         elif backend == "onnx":

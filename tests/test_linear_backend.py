@@ -140,6 +140,14 @@ def test_altered_or_missing_files_are_refused(baseline_dir, tmp_path):
         LinearBaseline.from_pretrained(copy)
 
 
+def test_a_baseline_without_its_export_is_refused_clearly(baseline_dir, tmp_path, quote_extractor):
+    _, root = baseline_dir
+    for name in ("stance.skops", INFO_FILE):
+        (tmp_path / name).write_bytes((root / name).read_bytes())
+    with pytest.raises(LinearModelError, match="linear.json is missing"):
+        NewsAnalyzer.from_pretrained(tmp_path, extractor=quote_extractor)
+
+
 def test_long_text_is_cut_to_the_quote_window():
     filler = "Nothing happened on this day at all. " * 80
     quote = "We fully support this deal"
