@@ -53,23 +53,24 @@ class LinearModelError(ValueError):
     """A baseline directory whose export is missing, altered or not understood."""
 
 
+def column(examples: Sequence[Mapping[str, Any]] | Any, name: str, default: Any) -> list[Any]:
+    """Field ``name`` of schema rows (a list of dicts or a ``datasets.Dataset``)."""
+    if hasattr(examples, "column_names"):  # datasets.Dataset: columnar access is faster
+        return list(examples[name]) if name in examples.column_names else [default] * len(examples)
+    return [ex.get(name, default) for ex in examples]
+
+
 def feature_columns(examples: Sequence[Mapping[str, Any]] | Any) -> dict[str, list[str]]:
     """The baseline's input columns (``target``, ``quote``, ``text``, ``role``) of schema rows
     (a list of dicts or a ``datasets.Dataset``). ``quote`` is ``text[quote_start:quote_end]``
     when marked, else the whole text."""
 
-    def column(name: str, default: Any) -> list[Any]:
-        if hasattr(examples, "column_names"):  # datasets.Dataset: columnar access is faster
-            return (list(examples[name]) if name in examples.column_names
-                    else [default] * len(examples))
-        return [ex.get(name, default) for ex in examples]
-
-    texts = [t or "" for t in column("text", "")]
-    starts, ends = column("quote_start", -1), column("quote_end", -1)
+    texts = [t or "" for t in column(examples, "text", "")]
+    starts, ends = column(examples, "quote_start", -1), column(examples, "quote_end", -1)
     quotes = [t[s:e] if isinstance(s, int) and 0 <= s < e <= len(t) else t
               for t, s, e in zip(texts, starts, ends, strict=True)]
-    return {"target": [t or "" for t in column("target", "")], "quote": quotes, "text": texts,
-            "role": [r or "" for r in column("speaker_role", "")]}
+    return {"target": [t or "" for t in column(examples, "target", "")], "quote": quotes,
+            "text": texts, "role": [r or "" for r in column(examples, "speaker_role", "")]}
 
 
 def quote_in_window(example: Mapping[str, Any], max_chars: int = WINDOW_CHARS,
@@ -133,6 +134,8 @@ def export_linear(pipelines: Mapping[str, Any], labels: Mapping[str, Sequence[st
         blocks = [_feature_spec(name, step, column, task, arrays)
                   for name, step, column in features.transformers_
                   if name != "remainder" and step != "drop"]
+        # safetensors writes an array's buffer as if C-ordered: scikit-learn's coefficients may be
+        # Fortran-ordered, so every array is made C-contiguous first
         arrays[f"{task}.coef"] = np.ascontiguousarray(clf.coef_, dtype=np.float32)
         arrays[f"{task}.intercept"] = np.ascontiguousarray(clf.intercept_, dtype=np.float32)
         spec["tasks"][task] = {"classes": [str(c) for c in clf.classes_],
@@ -317,15 +320,19 @@ class LinearBaseline:
             raise LinearModelError(f"{root}: the export lacks {exc}") from None
         return cls(tasks)
 
+    def _task(self, task: str) -> _Task:
+        if task not in self._tasks:
+            raise KeyError(f"this baseline has no {task!r} model (tasks: {list(self._tasks)})")
+        return self._tasks[task]
+
     def predict_proba(self, examples: Sequence[Mapping[str, Any]] | Any, task: str,
                       batch_size: int | None = None) -> np.ndarray:
         """Class probabilities ``(n, len(labels[task]))`` of schema rows, scored as given.
         ``batch_size`` is accepted for interface parity and ignored."""
-        if task not in self._tasks:
-            raise KeyError(f"this baseline has no {task!r} model (tasks: {list(self._tasks)})")
+        model = self._task(task)
         if len(examples) == 0:
             return np.zeros((0, len(self.labels[task])), dtype=np.float64)
-        return self._tasks[task].predict_proba(feature_columns(examples))
+        return model.predict_proba(feature_columns(examples))
 
     def predict_proba_tasks(self, examples: Sequence[Mapping[str, Any]], tasks: Sequence[str],
                             batch_size: int | None = None) -> dict[str, np.ndarray]:
@@ -333,9 +340,8 @@ class LinearBaseline:
         article: a marked quote is scored on its window (:func:`quote_in_window`)."""
         sentences: dict[str, list[tuple[int, int]]] = {}
         rows = [quote_in_window(e, sentences=sentences) for e in examples]
-        for task in tasks:
-            if task not in self._tasks:
-                raise KeyError(f"this baseline has no {task!r} model")
+        models = {task: self._task(task) for task in tasks}
+        if not rows:
+            return {task: np.zeros((0, len(self.labels[task]))) for task in tasks}
         columns, memo = feature_columns(rows), {}
-        return {task: self._tasks[task].predict_proba(columns, memo) if rows else
-                np.zeros((0, len(self.labels[task]))) for task in tasks}
+        return {task: model.predict_proba(columns, memo) for task, model in models.items()}

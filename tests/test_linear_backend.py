@@ -15,6 +15,7 @@ from newsstance.inference.linear_backend import (
     ARRAYS_FILE,
     INFO_FILE,
     SPEC_FILE,
+    VECTORIZER_PARAMS,
     LinearBaseline,
     LinearModelError,
     _Tfidf,
@@ -103,9 +104,7 @@ def test_tfidf_matches_scikit_learn(settings):
             "Zürich — über alles", "", "a b c d e f"]
     vec = TfidfVectorizer(**settings).fit(docs)
     vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
-    params = {k: v for k, v in vec.get_params().items() if k in (
-        "analyzer", "binary", "lowercase", "ngram_range", "norm", "strip_accents",
-        "sublinear_tf", "token_pattern", "use_idf")}
+    params = {k: v for k, v in vec.get_params().items() if k in VECTORIZER_PARAMS}
     mine = _Tfidf(params, vocab, vec.idf_)
     expected = vec.transform(docs + ["unseen words only"]).toarray()
     for doc, row in zip(docs + ["unseen words only"], expected, strict=True):

@@ -26,7 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from newsstance.inference.linear_backend import LINEAR_SHA_KEY, export_linear, feature_columns
+from newsstance.inference.linear_backend import (
+    LINEAR_SHA_KEY,
+    column,
+    export_linear,
+    feature_columns,
+)
 from newsstance.training.metrics import TASK_LABELS, label_order
 from newsstance.training.model_files import (
     BASELINE_SUFFIX,
@@ -281,8 +286,7 @@ class BaselineModel:
         for task, examples in examples_by_task.items():
             if task not in TASKS:
                 raise ValueError(f"unknown task {task!r} (expected one of {TASKS})")
-            labels = (list(examples["label"]) if hasattr(examples, "column_names")
-                      else [ex.get("label", "") for ex in examples])
+            labels = column(examples, "label", "")
             if len(set(labels)) < 2:
                 raise ValueError(f"task {task!r}: need at least two labels to train, "
                                  f"got {sorted(set(labels))} in {len(labels)} example(s)")
