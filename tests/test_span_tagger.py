@@ -312,6 +312,7 @@ def test_bundle_tagger_copies_only_what_inference_needs(tiny_tagger_dir: Path,
                                                      "tagger.json", "tokenizer.json"]
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "newsstance train-spans -o x" in card and "| polnear (3 articles) |" in card
+    assert "Training started from" not in card  # trained from the base model
     assert SpanTagger.from_dir(out).tag("Jane Doe said it.") is not None
 
 
@@ -352,6 +353,9 @@ def test_role_head_learns_from_nqs_speakers(tiny_tagger_dir: Path, tmp_path: Pat
     assert probs is not None and set(probs) == set(info["roles"])
     assert abs(sum(probs.values()) - 1) < 1e-5
     assert tagged.role_probs(len(text), len(text) + 5) is None  # no token there
+    from newsstance.training.span_tagger import model_card
+
+    assert f"started from the tagger in `{tiny_tagger_dir}`" in model_card(info)
 
 
 def test_extractor_keeps_rule_quotes_whatever_the_tag_scope(quote_extractor,

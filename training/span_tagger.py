@@ -409,7 +409,9 @@ def model_card(info: dict[str, Any], command: str = "") -> str:
         f"Windows of {info.get('max_tokens')} tokens overlapping by {info.get('overlap')}; "
         f"{cfg.get('epochs')} epochs, lr {cfg.get('lr')}, batch {cfg.get('batch_size')}, "
         f"seed {cfg.get('seed')}; {info.get('train_minutes')} min of training. "
-        "Int8 ONNX (dynamic quantization).", "",
+        "Int8 ONNX (dynamic quantization)."
+        + (f" Training started from the tagger in `{cfg['init_from']}`, not from the base model."
+           if cfg.get("init_from") else ""), "",
         "Rebuild: `" + (command or "newsstance train-spans -o runs/tagger --role-head") + "`", "",
         "## Dev figures of the tagger alone", "",
         "Scored after the last epoch by `train-spans`: content spans alone (no rules, no "
