@@ -79,6 +79,38 @@ def test_evaluate_command(trained, capsys):
     assert set(res["tasks"]) == {"stance", "sentiment"}
     assert res["tasks"]["stance"]["n"] == 9 and "f_avg" in res["tasks"]["stance"]
     assert "f_avg" not in res["tasks"]["sentiment"]
+    lo, hi = res["tasks"]["stance"]["macro_f1_ci95"]
+    assert lo <= res["tasks"]["stance"]["macro_f1"] <= hi
+    rows = [json.loads(line) for line in (ev / "predictions_toy_dev.jsonl").open()]
+    assert len(rows) == 18 and {r["task"] for r in rows} == {"stance", "sentiment"}
+    assert set(rows[0]) == {"task", "id", "group", "gold", "pred"}
+    assert "95% interval" in table
+
+
+def test_compare_evals(trained, capsys):
+    root, data, out = trained
+    first, second = root / "cmp_a", root / "cmp_b"
+    for ev in (first, second):
+        assert main(["evaluate", str(out), "--data", str(data), "-o", str(ev), "--no-plots"]) == 0
+    # b scores worse than a on stance: its predictions are rotated
+    path = second / "predictions_toy_dev.jsonl"
+    rows = [json.loads(line) for line in path.open()]
+    labels = ["favor", "against", "neutral"]
+    for r in rows:
+        if r["task"] == "stance":
+            r["pred"] = labels[(labels.index(r["gold"]) + 1) % 3]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    capsys.readouterr()
+    assert main(["compare-evals", str(first), str(second), "--resamples", "200"]) == 0
+    lines = {line.split()[1]: line.split() for line in capsys.readouterr().out.splitlines()
+             if line.startswith("toy:dev")}
+    assert lines["stance"][3:6] == ["1.000", "0.000", "-1.000"] and lines["stance"][-1] == "1.000"
+    assert lines["sentiment"][5] == "+0.000"
+
+
+def test_compare_evals_without_predictions(tmp_path, capsys):
+    assert main(["compare-evals", str(tmp_path), str(tmp_path)]) == 2
+    assert "run `newsstance evaluate` first" in capsys.readouterr().err
 
 
 def test_evaluate_one_task_default_output(trained):

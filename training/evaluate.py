@@ -6,6 +6,7 @@ batch_size=...)``; :func:`load_model` picks the right class from the directory's
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from newsstance.training.bootstrap import macro_f1_interval
 from newsstance.training.metrics import TASK_LABELS, task_metrics
 from newsstance.training.model_files import model_kind, write_json
 
@@ -25,6 +27,8 @@ SPLITS = ("train", "dev", "test")
 #: Scored subsets, recognised by an id suffix (VAST marks zero-/few-shot topics in its ids).
 ID_SUBSETS: dict[str, str] = {"zero_shot": "-zs", "few_shot": "-fs"}
 DEFAULT_SPLIT = "dev"
+#: File name prefix of the per-example predictions ``write_results`` writes.
+PREDICTIONS_PREFIX = "predictions_"
 
 
 class DataSpecError(ValueError):
@@ -124,8 +128,12 @@ def data_tasks(ds: Any) -> list[str]:
 
 def evaluate_dataset(model: Any, ds: Any, *, source: str = "", tasks: Iterable[str] | None = None,
                      batch_size: int = 32, max_samples: int | None = None,
-                     seed: int = 13) -> dict[str, dict[str, Any]]:
-    """Metrics per task (see :func:`~newsstance.training.metrics.task_metrics`).
+                     seed: int = 13, predictions: list[dict[str, Any]] | None = None
+                     ) -> dict[str, dict[str, Any]]:
+    """Metrics per task (see :func:`~newsstance.training.metrics.task_metrics`), with
+    ``macro_f1_ci95`` (a bootstrap interval that resamples whole articles, see
+    :mod:`~newsstance.training.bootstrap`). A ``predictions`` list, when given, receives one row
+    per scored example (task, id, group, gold, pred).
 
     ``tasks`` defaults to every task present in both the data and the model (the others are
     skipped with a log message); ``max_samples`` caps examples per task (seeded random subset).
@@ -146,6 +154,12 @@ def evaluate_dataset(model: Any, ds: Any, *, source: str = "", tasks: Iterable[s
         src = source or _single_source(sub)
         results[task] = task_metrics(gold, pred, task=task, source=src,
                                      labels=model.labels[task])
+        groups = list(sub["group"]) if "group" in sub.column_names else None
+        results[task]["macro_f1_ci95"] = list(macro_f1_interval(gold, pred, groups=groups))
+        if predictions is not None:
+            predictions += [{"task": task, "id": i, "group": g, "gold": t, "pred": p}
+                            for i, g, t, p in zip(sub["id"], groups or [None] * len(gold), gold,
+                                                  pred, strict=True)]
         subsets = subset_metrics(list(sub["id"]), gold, pred, task=task, source=src,
                                  labels=model.labels[task])
         if subsets:
@@ -173,11 +187,18 @@ def _single_source(ds: Any) -> str:
 
 def write_results(results: Mapping[str, Mapping[str, Any]], out_dir: str | os.PathLike[str], *,
                   name: str, split: str, meta: Mapping[str, Any] | None = None,
-                  plots: bool = True) -> Path:
-    """Write ``eval_<name>_<split>.json`` and ``confusion_<name>_<split>_<task>.png`` files."""
+                  plots: bool = True,
+                  predictions: Sequence[Mapping[str, Any]] | None = None) -> Path:
+    """Write ``eval_<name>_<split>.json``, ``confusion_<name>_<split>_<task>.png`` files and,
+    given ``predictions`` (rows from :func:`evaluate_dataset`), ``predictions_<name>_<split>.jsonl``
+    (what ``compare-evals`` reads)."""
     out_dir = Path(out_dir)
     path = write_json(out_dir / f"eval_{name}_{split}.json",
                       {**(meta or {}), "source": name, "split": split, "tasks": dict(results)})
+    if predictions:
+        (out_dir / f"{PREDICTIONS_PREFIX}{name}_{split}.jsonl").write_text(
+            "".join(json.dumps(dict(r), ensure_ascii=False) + "\n" for r in predictions),
+            encoding="utf-8")
     if plots:
         from newsstance.training.plots import plot_confusion
 
@@ -190,13 +211,16 @@ def write_results(results: Mapping[str, Mapping[str, Any]], out_dir: str | os.Pa
 
 def format_table(rows: Sequence[tuple[str, str, Mapping[str, Any]]]) -> str:
     """A plain-text table of ``(data, task, metrics)`` rows."""
-    head = f"{'data':<28} {'task':<10} {'n':>6} {'macroF1':>8} {'acc':>6} {'F_avg':>6} {'FNC':>6}"
+    head = (f"{'data':<28} {'task':<10} {'n':>6} {'macroF1':>8} {'95% interval':>14} {'acc':>6} "
+            f"{'F_avg':>6} {'FNC':>6}")
     lines = [head, "-" * len(head)]
     rows = _with_subsets(rows)
     for data, task, m in rows:
         fav = f"{m['f_avg']:.3f}" if "f_avg" in m else "-"
         fnc = f"{m['fnc_score']:.3f}" if "fnc_score" in m else "-"
-        lines.append(f"{data:<28} {task:<10} {m['n']:>6} {m['macro_f1']:>8.3f} "
+        ci = m.get("macro_f1_ci95")
+        interval = f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "-"
+        lines.append(f"{data:<28} {task:<10} {m['n']:>6} {m['macro_f1']:>8.3f} {interval:>14} "
                      f"{m['accuracy']:>6.3f} {fav:>6} {fnc:>6}")
     return "\n".join(lines)
 

@@ -1,4 +1,5 @@
-"""CLI subcommands ``baseline`` (fit the scikit-learn baseline) and ``evaluate`` (score a model).
+"""CLI subcommands ``baseline`` (fit the scikit-learn baseline), ``evaluate`` (score a model) and
+``compare-evals`` (a paired bootstrap of two evaluations).
 
 Only argparse runs at import time; scikit-learn, datasets and torch load when a command runs.
 """
@@ -15,7 +16,7 @@ DEFAULT_BASELINE_DIR = "runs/baseline"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``baseline`` and ``evaluate`` to the CLI."""
+    """Add ``baseline``, ``evaluate`` and ``compare-evals`` to the CLI."""
     p = sub.add_parser(
         "baseline", help="train the TF-IDF + logistic-regression baseline",
         description="Train the scikit-learn baseline from a JSON/YAML config, save it with skops "
@@ -49,6 +50,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--data-dir", metavar="D", help="labelled data root")
     e.add_argument("--no-plots", action="store_true", help="skip the confusion-matrix PNGs")
     e.set_defaults(func=run_evaluate)
+
+    c = sub.add_parser(
+        "compare-evals", help="is model b better than model a? a paired bootstrap on dev",
+        description="Compare the predictions two `newsstance evaluate` runs wrote, on the "
+                    "examples both scored: macro-F1 of each, b - a, and its interval from a "
+                    "paired bootstrap that resamples whole articles.")
+    c.add_argument("a", metavar="A", help="evaluation directory (or model directory with eval/)")
+    c.add_argument("b", metavar="B", help="the same for the model compared with A")
+    c.add_argument("--resamples", type=_positive_int, default=2000, metavar="N")
+    c.add_argument("--seed", type=int, default=13)
+    c.set_defaults(func=run_compare)
 
 
 def _positive_int(value: str) -> int:
@@ -115,8 +127,9 @@ def _evaluate_sources(model: Any, sources: list[str], out_dir: Path,
         except DataSpecError as exc:
             print(f"no dev evaluation for {source}: {exc}", file=sys.stderr)
             continue
-        res = evaluate_dataset(model, ds, source=source)
-        write_results(res, out_dir, name=spec.name, split="dev")
+        rows: list[dict[str, Any]] = []
+        res = evaluate_dataset(model, ds, source=source, predictions=rows)
+        write_results(res, out_dir, name=spec.name, split="dev", predictions=rows)
         results[spec.name] = res
     table = [(f"{name}:dev", task, m) for name, res in results.items() for task, m in res.items()]
     if table:
@@ -159,8 +172,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     table = []
     for spec, split, ds in datasets_:
         tasks = [args.task] if args.task else None
+        rows: list[dict[str, Any]] = []
         res = evaluate_dataset(model, ds, source="" if spec.is_path else spec.source, tasks=tasks,
-                               batch_size=args.batch_size, max_samples=args.max_samples)
+                               batch_size=args.batch_size, max_samples=args.max_samples,
+                               predictions=rows)
         if not res:
             print(f"{spec.source}:{split}: nothing to score (no examples of the model's "
                   f"tasks)", file=sys.stderr)
@@ -168,9 +183,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
         meta = {"model": str(args.model), "model_kind": kind, "data": spec.source,
                 "max_samples": args.max_samples}
         path = write_results(res, out_dir, name=spec.name, split=split, meta=meta,
-                             plots=not args.no_plots)
+                             plots=not args.no_plots, predictions=rows)
         print(f"wrote {path}", file=sys.stderr)
         table += [(f"{spec.name}:{split}", task, m) for task, m in res.items()]
     if table:
         print(format_table(table))
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from newsstance.cli import CommandError
+    from newsstance.training.compare import CompareError, compare_dirs, format_comparison
+
+    try:
+        rows = compare_dirs(args.a, args.b, resamples=args.resamples, seed=args.seed)
+    except CompareError as exc:
+        raise CommandError(str(exc)) from None
+    print(format_comparison(rows))
     return 0

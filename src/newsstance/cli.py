@@ -19,7 +19,7 @@ COMMAND_MODULES = (
     "newsstance.inference.analyze_cli",   # analyze, export-onnx
     "newsstance.training.train_cli",      # train
     "newsstance.training.span_cli",       # train-spans
-    "newsstance.training.evaluate_cli",   # baseline, evaluate
+    "newsstance.training.evaluate_cli",   # baseline, evaluate, compare-evals
     "newsstance.inference.labelstudio_cli", "newsstance.training.labelstudio_cli",  # label studio
 )
 
