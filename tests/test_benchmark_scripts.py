@@ -1,0 +1,35 @@
+"""Helper scripts under benchmarks/ that change model files."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_truncated_encoder_loads_with_fewer_layers(analyzer_model_dir: Path,
+                                                   tmp_path: Path) -> None:
+    from newsstance.inference.modeling import load_model_dir
+
+    truncate = _script("truncate_encoder")
+    full = load_model_dir(analyzer_model_dir).model
+    layers = full.encoder.config.num_hidden_layers
+    assert layers >= 2
+    out = tmp_path / "cut"
+    assert truncate.main(["--model", str(analyzer_model_dir), "--layers", "1", "-o", str(out)]) == 0
+    cut = load_model_dir(out).model  # checks the sha256 and that no weight is missing
+    assert cut.encoder.config.num_hidden_layers == 1
+    assert len(cut.encoder.encoder.layer) == 1
+    with pytest.raises(SystemExit, match="--layers must be"):
+        truncate.main(["--model", str(analyzer_model_dir), "--layers", str(layers + 1),
+                       "-o", str(tmp_path / "bad")])
