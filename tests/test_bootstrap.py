@@ -78,3 +78,19 @@ def test_bad_arguments(kwargs, message) -> None:
 def test_lists_of_different_lengths() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         paired_difference(["favor"], ["favor"], ["favor", "against"])
+
+
+def test_group_draws_take_whole_articles() -> None:
+    from collections import Counter
+
+    from newsstance.training.bootstrap import _draws
+
+    groups = ["a", "b", "b", "c", "c", "c", "a"]
+    sizes = Counter(groups)
+    for draw in _draws(len(groups), groups, 50, seed=7):
+        assert len(draw) > 0
+        members = Counter(groups[i] for i in draw)
+        assert all(n % sizes[g] == 0 for g, n in members.items())
+        per_index = Counter(draw.tolist())
+        for g in members:  # a drawn article brings every one of its quotes, equally often
+            assert len({per_index[i] for i, x in enumerate(groups) if x == g}) == 1

@@ -49,9 +49,15 @@ def _draws(n: int, groups: Sequence[Any] | None, resamples: int,
     members: dict[Any, list[int]] = {}
     for i, g in enumerate(groups):
         members.setdefault(g, []).append(i)
-    blocks = [np.array(v, dtype=np.int64) for v in members.values()]
+    # examples ordered group by group; a draw picks groups and expands each to its members
+    order = np.array([i for v in members.values() for i in v], dtype=np.int64)
+    sizes = np.array([len(v) for v in members.values()], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     for _ in range(resamples):
-        yield np.concatenate([blocks[j] for j in rng.integers(0, len(blocks), len(blocks))])
+        picked = rng.integers(0, len(sizes), len(sizes))
+        n_picked = sizes[picked]
+        offsets = np.repeat(starts[picked] - np.cumsum(n_picked) + n_picked, n_picked)
+        yield order[offsets + np.arange(n_picked.sum())]
 
 
 def _bounds(values: list[float], level: float) -> tuple[float, float]:
