@@ -74,4 +74,16 @@ def format_table(results: list[dict[str, Any]]) -> str:
             f"{pct(e['precision'])} {pct(e['recall'])} {pct(e['f1'])} | "
             f"{pct(m['speaker_accuracy'])} {pct(m['role_accuracy'])} {pct(m['type_accuracy'])}"
         )
-    return "\n".join(lines)
+    notes = []
+    for m in results:
+        spans = [f"{label} {100 * lo:.1f}-{100 * hi:.1f}" for label, key in INTERVAL_LABELS
+                 if (ci := (m.get("intervals") or {}).get(key)) for lo, hi in [ci]]
+        if spans:
+            notes.append(f"{m['data']} {m['split']} 95% intervals (articles resampled): "
+                         + ", ".join(spans))
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+#: Intervals printed under the table: (label, key in ``intervals``).
+INTERVAL_LABELS = (("overlap F1", "overlap_f1"), ("speaker", "speaker_accuracy"),
+                   ("role", "role_accuracy"))

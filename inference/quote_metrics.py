@@ -3,7 +3,8 @@
 Spans are compared after trimming spaces, quotation marks and edge punctuation. ``exact`` needs
 identical trimmed spans; ``overlap`` needs intersection-over-union >= 0.5, matched one to one
 (greedily, best IoU first). Speaker and role accuracy are computed on overlap-matched pairs whose
-gold quote has a speaker (role) label.
+gold quote has a speaker (role) label. :meth:`Counts.intervals` gives 95% bootstrap intervals
+that resample whole articles.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import numpy as np
+
+from newsstance.inference.resampling import percentile_interval, resample_indices
 
 TRIM_CHARS = " \t\r\n\u00a0\"'“”‘’«»„‟‹›`.,;:!?—–-()[]…"
 IOU_THRESHOLD = 0.5
@@ -112,6 +117,27 @@ class Counts:
     type_ok: int = 0
     errors: int = 0
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: each article's own counts, in :data:`ARTICLE_COUNTS` order (for the bootstrap intervals)
+    per_article: list[tuple[int, ...]] = field(default_factory=list)
+
+    def intervals(self) -> dict[str, list[float] | None]:
+        """95% bootstrap intervals of overlap F1, speaker and role accuracy, resampling whole
+        articles (``None`` where nothing was scored)."""
+        if not self.per_article:
+            return {"overlap_f1": None, "speaker_accuracy": None, "role_accuracy": None}
+        rows = np.array(self.per_article, dtype=float)
+        sums = np.stack([rows[i].sum(0) for i in resample_indices(len(rows))])
+        pred, gold, tp, spk_n, spk_ok, role_n, role_ok = sums.T
+
+        def ratio(num: np.ndarray, den: np.ndarray) -> list[float] | None:
+            if not den.any():
+                return None
+            return [round(v, 4) for v in percentile_interval(
+                np.divide(num, den, out=np.zeros_like(num), where=den > 0))]
+
+        return {"overlap_f1": ratio(2 * tp, pred + gold),
+                "speaker_accuracy": ratio(spk_ok, spk_n),
+                "role_accuracy": ratio(role_ok, role_n)}
 
     def metrics(self) -> dict[str, Any]:
         def prf(tp: int) -> dict[str, float]:
@@ -137,6 +163,7 @@ class Counts:
             "type_accuracy": acc(self.type_ok, self.type_n),
             "type_n": self.type_n,
             "role_confusion": self.confusion,
+            "intervals": self.intervals(),
         }
 
 
@@ -161,6 +188,22 @@ def score_article(counts: Counts, text: str, pred: Iterable[Any], gold: Iterable
     """Add one article's predicted and gold quotes (objects or dicts) to ``counts``."""
     pred = list(pred)
     gold = list(gold)
+    before = _article_counts(counts)
+    _score(counts, text, pred, gold)
+    counts.per_article.append(tuple(
+        a - b for a, b in zip(_article_counts(counts), before, strict=True)))
+
+
+#: The counts kept per article, for :meth:`Counts.intervals`.
+ARTICLE_COUNTS = ("n_pred", "n_gold", "tp_overlap", "speaker_n", "speaker_ok", "role_n",
+                  "role_ok")
+
+
+def _article_counts(counts: Counts) -> tuple[int, ...]:
+    return tuple(getattr(counts, name) for name in ARTICLE_COUNTS)
+
+
+def _score(counts: Counts, text: str, pred: list[Any], gold: list[Any]) -> None:
     counts.n_articles += 1
     p_spans = [trim_span(text, _get(q, "start"), _get(q, "end")) for q in pred]
     g_spans = [trim_span(text, _get(q, "start"), _get(q, "end")) for q in gold]

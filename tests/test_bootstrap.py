@@ -83,11 +83,11 @@ def test_lists_of_different_lengths() -> None:
 def test_group_draws_take_whole_articles() -> None:
     from collections import Counter
 
-    from newsstance.training.bootstrap import _draws
+    from newsstance.inference.resampling import resample_indices
 
     groups = ["a", "b", "b", "c", "c", "c", "a"]
     sizes = Counter(groups)
-    for draw in _draws(len(groups), groups, 50, seed=7):
+    for draw in resample_indices(len(groups), groups, 50, seed=7):
         assert len(draw) > 0
         members = Counter(groups[i] for i in draw)
         assert all(n % sizes[g] == 0 for g, n in members.items())

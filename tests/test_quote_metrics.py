@@ -122,6 +122,28 @@ def test_score_article() -> None:
 def test_empty_metrics() -> None:
     m = Counts().metrics()
     assert m["overlap"]["f1"] == 0.0 and m["speaker_accuracy"] is None
+    assert m["intervals"] == {"overlap_f1": None, "speaker_accuracy": None,
+                              "role_accuracy": None}
+
+
+def test_intervals_resample_whole_articles() -> None:
+    gold = [GoldQuote(Q_START, Q_START + 17, 0, 8, None, "official", "direct")]
+    right = [{"start": Q_START, "end": Q_START + 17, "speaker_start": 0, "speaker_end": 8,
+              "speaker_role": "official"}]
+    counts = Counts()
+    for _ in range(10):
+        score_article(counts, TEXT, right, gold)
+    assert counts.per_article[0] == (1, 1, 1, 1, 1, 1, 1)
+    assert counts.metrics()["intervals"] == {"overlap_f1": [1.0, 1.0],
+                                             "speaker_accuracy": [1.0, 1.0],
+                                             "role_accuracy": [1.0, 1.0]}
+    for _ in range(10):  # ten articles where nothing is found
+        score_article(counts, TEXT, [], gold)
+    m = counts.metrics()
+    lo, hi = m["intervals"]["overlap_f1"]
+    assert lo < m["overlap"]["f1"] < hi and hi - lo > 0.2
+    assert m["intervals"]["speaker_accuracy"] == [1.0, 1.0]  # only matched quotes count
+    assert counts.intervals() == counts.intervals()  # seeded
 
 
 ANN = """T1\tSource 0 8\tJane Doe
