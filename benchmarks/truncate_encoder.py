@@ -5,7 +5,9 @@ Usage: python benchmarks/truncate_encoder.py --model runs/default --layers 2 -o 
        python benchmarks/throughput.py --model /tmp/L2 --limit 40 --skip-naive
 
 The copy is not retrained, so its labels mean nothing: it only does the work per token that a
-model with N layers would do, which is what the throughput benchmark measures.
+model with N layers would do, which is what the throughput benchmark measures. With
+``--base-model-dir D`` the cut encoder is also saved as a Hugging Face model directory, to train
+a smaller model from (``newsstance train CONFIG --base-model D``).
 """
 
 from __future__ import annotations
@@ -52,9 +54,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, type=Path, help="trained model directory")
     parser.add_argument("--layers", required=True, type=int, help="encoder layers to keep")
     parser.add_argument("-o", "--output", required=True, type=Path, help="directory to write")
+    parser.add_argument("--base-model-dir", type=Path,
+                        help="also save the cut encoder and tokenizer here (a training base)")
     args = parser.parse_args(argv)
     kept = truncate(args.model, args.layers, args.output)
     print(f"wrote {args.output} ({args.layers} layers, {kept} tensors); untrained: time it only")
+    if args.base_model_dir is not None:
+        from transformers import AutoTokenizer
+
+        from newsstance.inference.modeling import load_model_dir
+
+        load_model_dir(args.output).model.encoder.save_pretrained(args.base_model_dir)
+        AutoTokenizer.from_pretrained(args.output).save_pretrained(args.base_model_dir)
+        print(f"wrote {args.base_model_dir} (the cut encoder, a base model for training)")
     return 0
 
 

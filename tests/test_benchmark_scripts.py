@@ -26,7 +26,12 @@ def test_truncated_encoder_loads_with_fewer_layers(analyzer_model_dir: Path,
     layers = full.encoder.config.num_hidden_layers
     assert layers >= 2
     out = tmp_path / "cut"
-    assert truncate.main(["--model", str(analyzer_model_dir), "--layers", "1", "-o", str(out)]) == 0
+    base = tmp_path / "base"
+    assert truncate.main(["--model", str(analyzer_model_dir), "--layers", "1", "-o", str(out),
+                          "--base-model-dir", str(base)]) == 0
+    from transformers import AutoModel
+
+    assert AutoModel.from_pretrained(base).config.num_hidden_layers == 1
     cut = load_model_dir(out).model  # checks the sha256 and that no weight is missing
     assert cut.encoder.config.num_hidden_layers == 1
     assert len(cut.encoder.encoder.layer) == 1
