@@ -20,14 +20,16 @@ SEED = 13
 
 def resample_indices(n: int, groups: Sequence[Any] | None = None, resamples: int = RESAMPLES,
                      seed: int = SEED) -> Iterator[np.ndarray]:
-    """``resamples`` index arrays over ``range(n)``: single items, or whole ``groups``."""
+    """``resamples`` index arrays over ``range(n)``: single items, or whole ``groups``. With
+    fewer than two distinct groups there is nothing to resample between, so single items are
+    drawn."""
     rng = np.random.default_rng(seed)
-    if groups is None:
+    if groups is not None and len(groups) != n:
+        raise ValueError(f"{len(groups)} groups for {n} examples")
+    if groups is None or len(set(groups)) < 2:
         for _ in range(resamples):
             yield rng.integers(0, n, n)
         return
-    if len(groups) != n:
-        raise ValueError(f"{len(groups)} groups for {n} examples")
     members: dict[Any, list[int]] = {}
     for i, g in enumerate(groups):
         members.setdefault(g, []).append(i)

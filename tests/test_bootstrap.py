@@ -94,3 +94,8 @@ def test_group_draws_take_whole_articles() -> None:
         per_index = Counter(draw.tolist())
         for g in members:  # a drawn article brings every one of its quotes, equally often
             assert len({per_index[i] for i, x in enumerate(groups) if x == g}) == 1
+
+
+def test_a_single_group_falls_back_to_single_examples() -> None:
+    gold, pred = noisy(200, 0.6, 8)
+    assert macro_f1_interval(gold, pred, groups=["one"] * 200) == macro_f1_interval(gold, pred)

@@ -111,6 +111,9 @@ def test_compare_evals(trained, capsys):
 def test_compare_evals_without_predictions(tmp_path, capsys):
     assert main(["compare-evals", str(tmp_path), str(tmp_path)]) == 2
     assert "run `newsstance evaluate` first" in capsys.readouterr().err
+    (tmp_path / "predictions_x_dev.jsonl").write_text('{"task": "stance", "id": "1"}\n')
+    assert main(["compare-evals", str(tmp_path), str(tmp_path)]) == 2
+    assert "predictions_x_dev.jsonl:1: not a prediction row" in capsys.readouterr().err
 
 
 def test_evaluate_one_task_default_output(trained):

@@ -39,8 +39,9 @@ def read_predictions(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
         if line.strip():
             try:
                 row = json.loads(line)
-                rows[(row["task"], row["id"])] = row
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                rows[(row["task"], row["id"])] = {"group": row.get("group"),
+                                                  "gold": row["gold"], "pred": row["pred"]}
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                 raise CompareError(f"{path}:{n}: not a prediction row ({exc})") from None
     return rows
 
