@@ -76,8 +76,9 @@ def format_table(results: list[dict[str, Any]]) -> str:
         )
     notes = []
     for m in results:
-        spans = [f"{label} {100 * lo:.1f}-{100 * hi:.1f}" for label, key in INTERVAL_LABELS
-                 if (ci := (m.get("intervals") or {}).get(key)) for lo, hi in [ci]]
+        intervals = m.get("intervals") or {}
+        spans = [f"{label} {100 * intervals[key][0]:.1f}-{100 * intervals[key][1]:.1f}"
+                 for label, key in INTERVAL_LABELS if intervals.get(key)]
         if spans:
             notes.append(f"{m['data']} {m['split']} 95% intervals (articles resampled): "
                          + ", ".join(spans))

@@ -58,8 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "paired bootstrap that resamples whole articles.")
     c.add_argument("a", metavar="A", help="evaluation directory (or model directory with eval/)")
     c.add_argument("b", metavar="B", help="the same for the model compared with A")
-    c.add_argument("--resamples", type=_positive_int, default=2000, metavar="N")
-    c.add_argument("--seed", type=int, default=13)
+    c.add_argument("--resamples", type=_positive_int, metavar="N",
+                   help="bootstrap draws (default: 2,000)")
+    c.add_argument("--seed", type=int, help="seed of the draws (default: 13)")
     c.set_defaults(func=run_compare)
 
 
@@ -196,7 +197,8 @@ def run_compare(args: argparse.Namespace) -> int:
     from newsstance.training.compare import CompareError, compare_dirs, format_comparison
 
     try:
-        rows = compare_dirs(args.a, args.b, resamples=args.resamples, seed=args.seed)
+        given = {"resamples": args.resamples, "seed": args.seed}
+        rows = compare_dirs(args.a, args.b, **{k: v for k, v in given.items() if v is not None})
     except CompareError as exc:
         raise CommandError(str(exc)) from None
     print(format_comparison(rows))
