@@ -1341,18 +1341,20 @@ print(f"check half: {changed.sum()} of {len(check)} predictions changed; "
       f"fixed {((~before['agree']) & after['agree']).sum()}, "
       f"broke {(before['agree'] & ~after['agree']).sum()}")
 
-# Is the difference bigger than the noise of a 265-quote test set? Bootstrap the check half.
-rng = np.random.default_rng(SEED)
+# Is the difference bigger than the noise of a 265-quote test set? Bootstrap the check half,
+# drawing whole articles: quotes from one article share a target, so they are not independent.
+from newsstance.inference.resampling import resample_indices
+from newsstance.training.bootstrap import paired_difference
+
 gold = before["gold"].to_numpy()
 p0, p1 = before["pred"].to_numpy(), after["pred"].to_numpy()
-diffs = []
-for _ in range(300):
-    idx = rng.integers(0, len(gold), len(gold))
-    diffs.append(classification_report(list(gold[idx]), list(p1[idx]), labels=LABELS)["macro_f1"]
-                 - classification_report(list(gold[idx]), list(p0[idx]), labels=LABELS)["macro_f1"])
-lo, hi = np.percentile(diffs, [2.5, 97.5])
+articles = list(check["group"])
+diff = paired_difference(list(gold), list(p0), list(p1), groups=articles, seed=SEED)
+lo, hi = diff["interval"]
+print(f"after - before: {diff['difference']:+.3f}, 95% interval [{lo:+.3f}, {hi:+.3f}], "
+      f"share of draws where 'after' was not better: {diff['share_not_better']:.2f}")
 spread = [classification_report(list(gold[i]), list(p0[i]), labels=LABELS)["macro_f1"]
-          for i in (rng.integers(0, len(gold), len(gold)) for _ in range(300))]
+          for i in resample_indices(len(gold), articles, resamples=300, seed=SEED)]
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
 compare.pivot(index="dev half", columns="model", values="macro-F1")[["before", "after"]].plot.barh(
@@ -1360,7 +1362,7 @@ compare.pivot(index="dev half", columns="model", values="macro-F1")[["before", "
 axes[0].set_xlabel("macro-F1")
 axes[1].hist(spread, bins=25, color="#999999")
 axes[1].axvline(classification_report(list(gold), list(p0), labels=LABELS)["macro_f1"], color="black")
-axes[1].set(xlabel="macro-F1 of the 'before' model on resampled check halves",
+axes[1].set(xlabel="macro-F1 of the 'before' model on check halves resampled by article",
             title=f"Test-set noise; after - before: 95% interval [{lo:+.3f}, {hi:+.3f}]")
 plt.tight_layout()
 plt.show()
@@ -1368,7 +1370,8 @@ plt.show()
     md('''
 **What to take away.** A few relabels and six new examples among ~11,500 training quotes barely move a
 model, and a 265-quote test half cannot tell small changes from noise (the bootstrap interval
-shows how wide that noise is). Error analysis pays off differently: it tells you *what kind* of
+shows how wide that noise is; `newsstance evaluate` prints such an interval for every macro-F1,
+and `newsstance compare-evals` compares two models this way). Error analysis pays off differently: it tells you *what kind* of
 data to add (here: confirmations and denials of reports), and then you annotate that kind at
 scale, for example with the Label Studio round trip above.
 '''),
