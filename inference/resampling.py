@@ -44,11 +44,16 @@ def resample_indices(n: int, groups: Sequence[Any] | None = None, resamples: int
         yield order[offsets + np.arange(n_picked.sum())]
 
 
+def check_level(level: float) -> None:
+    """:class:`ValueError` unless ``0 < level < 1``."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+
+
 def percentile_interval(values: Sequence[float] | np.ndarray,
                         level: float = LEVEL) -> tuple[float, float]:
     """The central ``level`` share of ``values`` (a percentile bootstrap interval)."""
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level}")
+    check_level(level)
     tail = (1 - level) / 2 * 100
     lo, hi = np.percentile(values, [tail, 100 - tail])
     return float(lo), float(hi)

@@ -17,6 +17,7 @@ from newsstance.inference.resampling import (
     LEVEL,
     RESAMPLES,
     SEED,
+    check_level,
     percentile_interval,
     resample_indices,
 )
@@ -41,8 +42,7 @@ def _macro_f1(gold: np.ndarray, pred: np.ndarray, k: int) -> float:
 
 
 def _check(level: float, resamples: int, *lengths: int) -> None:
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level}")
+    check_level(level)
     if resamples < 1:
         raise ValueError(f"resamples must be >= 1, got {resamples}")
     if len(set(lengths)) > 1:
