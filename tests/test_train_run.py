@@ -193,3 +193,34 @@ def test_budget_guard_shortens_the_schedule_to_fit():
     varying = BudgetGuard(70.0, 0.0, schedule, 50, 0, 8, clock=lambda: now[0])
     stops = run(varying, lambda s: 2.0 if s <= 20 else 0.25)
     assert stops == [] and schedule.total == 100
+
+
+def test_init_from_continues_from_a_trained_model(trained, source, tiny_bert_dir, tmp_path):
+    _, first = trained
+    # with a negligible learning rate the second stage keeps the first model's predictions
+    config = tiny_config(source, tiny_bert_dir, tmp_path / "stage2", init_from=str(
+        first.output_dir), epochs=1, lr=1e-12)
+    second = train(TrainConfig.from_dict(config), progress=False)
+    assert second.dev == first.dev
+    card = (second.output_dir / "README.md").read_text()
+    assert f"starting from the model in `{first.output_dir}`" in card
+    # from the base model instead, the same run gives other figures
+    fresh = train(TrainConfig.from_dict({**config, "init_from": None,
+                                         "output_dir": str(tmp_path / "fresh")}),
+                  progress=False)
+    assert fresh.dev != first.dev
+
+
+def test_init_from_must_match_the_config(trained, source, tiny_bert_dir, tmp_path):
+    from newsstance.training.config import ConfigError
+
+    _, first = trained
+    config = tiny_config(source, tiny_bert_dir, tmp_path / "x", init_from=str(first.output_dir),
+                         context_chars=100)
+    with pytest.raises(ConfigError, match="encodes with"):
+        train(TrainConfig.from_dict(config), progress=False)
+    with pytest.raises(ConfigError, match="init_from: model directory not found"):
+        train(TrainConfig.from_dict({**config, "init_from": str(tmp_path / "nowhere")}),
+              progress=False)
+    with pytest.raises(ConfigError, match="init_from"):
+        TrainConfig.from_dict({**config, "init_from": ""})

@@ -146,6 +146,9 @@ class TrainConfig:
     - ``num_threads``: torch threads during the run (default: torch's choice; restored after).
       On a busy machine 1 thread can be faster than 2.
     - ``data_dir``: the labelled data root (default: see :mod:`newsstance.datapaths`).
+    - ``init_from``: a model directory written by ``newsstance train`` to start from (encoder
+      and heads; two-stage fine-tuning), instead of ``base_model``. Its tasks and encoding
+      settings must match this config's.
     """
 
     sources: list[SourceSpec] = field(default_factory=lambda: [SourceSpec("nqs")])
@@ -174,6 +177,7 @@ class TrainConfig:
     time_budget_minutes: float | None = None
     num_threads: int | None = None
     data_dir: str | None = None
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.sources, (str, Mapping)) or not isinstance(self.sources, list):
@@ -190,6 +194,9 @@ class TrainConfig:
             raise ConfigError(f"sources name a source twice: {labels}")
         if not isinstance(self.base_model, str) or not self.base_model:
             raise ConfigError(f"base_model must be a non-empty string, got {self.base_model!r}")
+        if self.init_from is not None and (not isinstance(self.init_from, str)
+                                           or not self.init_from):
+            raise ConfigError(f"init_from must be a model directory, got {self.init_from!r}")
         self._check_int("max_length", 16)
         self._check_int("batch_size", 1)
         self._check_int("eval_batch_size", 1)

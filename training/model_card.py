@@ -58,7 +58,9 @@ def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
         "# newsstance quote stance and sentiment model",
         "",
         f"A `{config.get('base_model')}` encoder fine-tuned by `newsstance train` with a linear "
-        "head per task on mean-pooled windows:",
+        "head per task on mean-pooled windows"
+        + (f", starting from the model in `{config['init_from']}`" if config.get("init_from")
+           else "") + ":",
         *[f"- **{task}**: {', '.join(labs)}" for task, labs in labels.items()],
         "",
         "Input: the target as the first segment; `role (speaker): ` and the context around the "

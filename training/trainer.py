@@ -30,7 +30,9 @@ from torch import nn
 from newsstance.inference.classifier import QuoteClassifier
 from newsstance.inference.modeling import (
     DEFAULT_TASK_LABELS,
+    ModelLoadError,
     MultiTaskQuoteModel,
+    load_model_dir,
     save_model_dir,
 )
 from newsstance.training.batching import (
@@ -112,10 +114,29 @@ def config_fingerprint(config: TrainConfig) -> str:
 def _load_base(config: TrainConfig, task_labels: dict[str, list[str]]) -> tuple[Any, Any]:
     from transformers import AutoModel, AutoTokenizer
 
+    if config.init_from is not None:
+        return _load_init(config, task_labels)
     source = resolve_base_model(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(source)
     encoder = AutoModel.from_pretrained(source)
     return MultiTaskQuoteModel(encoder, task_labels, dropout=config.dropout), tokenizer
+
+
+def _load_init(config: TrainConfig, task_labels: dict[str, list[str]]) -> tuple[Any, Any]:
+    """The model and tokenizer of ``config.init_from``, checked against the config."""
+    try:
+        loaded = load_model_dir(config.init_from)
+    except ModelLoadError as exc:
+        raise ConfigError(f"init_from: {exc}") from exc
+    if loaded.task_labels != task_labels:
+        raise ConfigError(f"init_from: {config.init_from} has tasks {loaded.task_labels}, "
+                          f"this config trains {task_labels}")
+    if loaded.settings != config.encoding_settings():
+        raise ConfigError(f"init_from: {config.init_from} encodes with {loaded.settings}, "
+                          f"this config with {config.encoding_settings()}")
+    loaded.model.dropout.p = config.dropout
+    loaded.model.train()
+    return loaded.model, loaded.tokenizer
 
 
 def _summary_line(epoch: int, loss: float, dev: dict[str, Any], score: float | None) -> str:
