@@ -9,6 +9,7 @@ import pytest
 from train_fixtures import quote_rows, tiny_config, write_fixture_source
 
 from newsstance.inference.classifier import QuoteClassifier
+from newsstance.inference.encoding import EncodingSettings
 from newsstance.inference.modeling import sha256_file
 from newsstance.training import trainer
 from newsstance.training.config import TrainConfig
@@ -102,8 +103,6 @@ def test_time_budget_stops_and_saves(source, tiny_bert_dir, tmp_path):
 
 
 def test_merge_rows_pairs_stance_and_sentiment():
-    from newsstance.inference.encoding import EncodingSettings
-
     rows = quote_rows(4, 0, "t")
     merged = merge_rows(rows, EncodingSettings(), "fixture")
     assert len(merged) == 4 and all(set(m.labels) == {"stance", "sentiment"} for m in merged)
@@ -211,14 +210,22 @@ def test_init_from_continues_from_a_trained_model(trained, source, tiny_bert_dir
     assert fresh.dev != first.dev
 
 
-def test_init_from_must_match_the_config(trained, source, tiny_bert_dir, tmp_path):
+def test_init_from_must_match_the_config(trained, source, tiny_bert_dir, tmp_path, monkeypatch):
     from newsstance.training.config import ConfigError
 
     _, first = trained
-    config = tiny_config(source, tiny_bert_dir, tmp_path / "x", init_from=str(first.output_dir),
-                         context_chars=100)
-    with pytest.raises(ConfigError, match="encodes with"):
+    config = tiny_config(source, tiny_bert_dir, tmp_path / "x", init_from=str(first.output_dir))
+    monkeypatch.setattr(TrainConfig, "encoding_settings", lambda self: EncodingSettings(
+        max_length=self.max_length, stride=self.stride, context_chars=self.context_chars,
+        quote_markers=("<q>", "</q>")))
+    with pytest.raises(ConfigError, match="the input format differs"):
         train(TrainConfig.from_dict(config), progress=False)
+    monkeypatch.undo()
+    # a longer context is not a new format: the second stage may read more
+    wider = train(TrainConfig.from_dict({**config, "context_chars": 300, "epochs": 1}),
+                  progress=False)
+    saved = json.loads((wider.output_dir / "config.json").read_text())
+    assert saved["newsstance"]["encoding"]["context_chars"] == 300
     with pytest.raises(ConfigError, match="init_from: model directory not found"):
         train(TrainConfig.from_dict({**config, "init_from": str(tmp_path / "nowhere")}),
               progress=False)

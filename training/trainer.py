@@ -122,6 +122,11 @@ def _load_base(config: TrainConfig, task_labels: dict[str, list[str]]) -> tuple[
     return MultiTaskQuoteModel(encoder, task_labels, dropout=config.dropout), tokenizer
 
 
+#: Encoding settings a second stage must share with its ``init_from`` model (the input's
+#: format); the window and context lengths may change.
+INPUT_FORMAT = ("quote_markers", "target_markers", "max_target_tokens")
+
+
 def _load_init(config: TrainConfig, task_labels: dict[str, list[str]]) -> tuple[Any, Any]:
     """The model and tokenizer of ``config.init_from``, checked against the config."""
     try:
@@ -131,9 +136,10 @@ def _load_init(config: TrainConfig, task_labels: dict[str, list[str]]) -> tuple[
     if loaded.task_labels != task_labels:
         raise ConfigError(f"init_from: {config.init_from} has tasks {loaded.task_labels}, "
                           f"this config trains {task_labels}")
-    if loaded.settings != config.encoding_settings():
+    ours = config.encoding_settings()
+    if any(getattr(loaded.settings, name) != getattr(ours, name) for name in INPUT_FORMAT):
         raise ConfigError(f"init_from: {config.init_from} encodes with {loaded.settings}, "
-                          f"this config with {config.encoding_settings()}")
+                          f"this config with {ours}: the input format differs")
     loaded.model.dropout.p = config.dropout
     loaded.model.train()
     return loaded.model, loaded.tokenizer
