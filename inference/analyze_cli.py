@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "`newsstance baseline` directory runs the fast TF-IDF baseline")
     p.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
                    help="onnx: ONNX Runtime int8 (default); torch: PyTorch, full precision")
+    p.add_argument("--uncalibrated", action="store_true",
+                   help="the model's raw probabilities, without the temperatures recorded by "
+                        "`newsstance calibrate` (labels do not change, scores do)")
     p.add_argument("--format", choices=["jsonl", "csv", "html"], default="jsonl",
                    help="jsonl: one object per article (default); csv: one row per quote; "
                         "html: a visual report (needs -o; several articles: a corpus page "
@@ -217,7 +220,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     try:
         extractor = None if args.tagger == "none" else load_extractor(args)
         analyzer = NewsAnalyzer.from_pretrained(args.model, backend=args.backend,
-                                                threads=args.threads, extractor=extractor)
+                                                threads=args.threads, extractor=extractor,
+                                                calibrated=not args.uncalibrated)
     except (ModelNotFoundError, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
     load_time = time.perf_counter() - started

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from newsstance.inference.calibration import CalibratedClassifier, with_calibration
 from newsstance.inference.encoding import EncodingSettings
 from newsstance.inference.quote import Quote
 from newsstance.inference.records import Record, make_record
@@ -59,7 +60,7 @@ class ModelNotFoundError(FileNotFoundError):
     """No model directory to load (e.g. the bundled default is not installed)."""
 
 
-def _model_info(root: Path, backend: str) -> dict[str, str]:
+def _model_info(root: Path, backend: str) -> dict[str, Any]:
     import json
 
     info: dict[str, Any] = {}
@@ -96,16 +97,20 @@ class NewsAnalyzer:
 
     extractor: Any
     classifier: Classifier
-    model: dict[str, str] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
     #: examples per classifier call chunk
     classifier_batch_size: int = 256
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, *, backend: str = "onnx",
                         quantized: bool = True, threads: int | None = None,
-                        extractor: Any = None) -> NewsAnalyzer:
+                        extractor: Any = None, calibrated: bool = True) -> NewsAnalyzer:
         """Load a model directory (default: the bundled model) with the ``onnx`` (int8 unless
         ``quantized=False``) or ``torch`` backend, and the default quote extractor.
+
+        Probabilities are temperature-scaled when the directory records a calibration
+        (``newsstance calibrate``; see :mod:`newsstance.inference.calibration`), unless
+        ``calibrated=False``.
 
         A baseline directory (``newsstance baseline`` writes one, with ``linear.json`` and
         ``linear.safetensors``) is recognised by its files and runs as TF-IDF + logistic
@@ -136,6 +141,8 @@ class NewsAnalyzer:
             from newsstance.inference.classifier import QuoteClassifier
 
             classifier = QuoteClassifier.from_pretrained(root)
+        if calibrated:
+            classifier = with_calibration(classifier, root)
         if extractor is None:
             from newsstance.inference.extraction import QuoteExtractor
 
@@ -143,7 +150,9 @@ class NewsAnalyzer:
         for task in TASKS:
             if task not in classifier.labels:
                 raise ValueError(f"the model in {root} has no {task!r} head")
-        return cls(extractor=extractor, classifier=classifier, model=_model_info(root, backend))
+        info = _model_info(root, backend)
+        info["calibrated"] = isinstance(classifier, CalibratedClassifier)
+        return cls(extractor=extractor, classifier=classifier, model=info)
 
     # -- bare pairs -------------------------------------------------------------------------
 

@@ -103,7 +103,7 @@ class ArticleResult:
     tone: Prediction
     quotes: list[QuoteResult] = field(default_factory=list)
     by_role: dict[str, RoleSummary] = field(default_factory=dict)
-    model: dict[str, str] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
 
     ok = True
     error = None

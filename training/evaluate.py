@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from newsstance.inference.calibration import with_calibration
 from newsstance.training.bootstrap import macro_f1_interval
+from newsstance.training.calibration import calibration_metrics
 from newsstance.training.metrics import TASK_LABELS, task_metrics
 from newsstance.training.model_files import model_kind, write_json
 
@@ -88,16 +90,19 @@ def load_split(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None
     return split, dsd[split]
 
 
-def load_model(path: str | os.PathLike[str]) -> Any:
-    """A :class:`BaselineModel` or ``QuoteClassifier`` for a model directory (by its files)."""
+def load_model(path: str | os.PathLike[str], *, calibrated: bool = True) -> Any:
+    """A :class:`BaselineModel` or ``QuoteClassifier`` for a model directory (by its files),
+    temperature-scaled when the directory records a calibration (unless ``calibrated=False``)."""
     kind = model_kind(path)
     if kind == "baseline":
         from newsstance.training.baseline import BaselineModel
 
-        return BaselineModel.load(path)
-    from newsstance.inference.classifier import QuoteClassifier
+        model = BaselineModel.load(path)
+    else:
+        from newsstance.inference.classifier import QuoteClassifier
 
-    return QuoteClassifier.from_pretrained(path)
+        model = QuoteClassifier.from_pretrained(path)
+    return with_calibration(model, path) if calibrated else model
 
 
 def _subset(ds: Any, task: str, max_samples: int | None, seed: int) -> Any:
@@ -107,17 +112,18 @@ def _subset(ds: Any, task: str, max_samples: int | None, seed: int) -> Any:
     return ds
 
 
-def predict_labels(model: Any, examples: Any, task: str, batch_size: int = 32) -> list[str]:
-    """Argmax labels from ``model.predict_proba`` (works for either model kind)."""
-    if len(examples) == 0:
-        return []
-    rows = examples.to_list() if hasattr(examples, "to_list") else list(examples)
-    proba = np.asarray(model.predict_proba(rows, task, batch_size=batch_size))
+def predict_probabilities(model: Any, examples: Any, task: str, batch_size: int = 32
+                          ) -> np.ndarray:
+    """``model.predict_proba`` as an (n, labels) array, its shape checked."""
     labels = model.labels[task]
+    if len(examples) == 0:
+        return np.zeros((0, len(labels)))
+    rows = examples.to_list() if hasattr(examples, "to_list") else list(examples)
+    proba = np.asarray(model.predict_proba(rows, task, batch_size=batch_size), dtype=np.float64)
     if proba.shape != (len(rows), len(labels)):
         raise ValueError(f"predict_proba returned shape {proba.shape}, expected "
                          f"({len(rows)}, {len(labels)})")
-    return [labels[i] for i in proba.argmax(axis=1)]
+    return proba
 
 
 def data_tasks(ds: Any) -> list[str]:
@@ -132,7 +138,8 @@ def evaluate_dataset(model: Any, ds: Any, *, source: str = "", tasks: Iterable[s
                      ) -> dict[str, dict[str, Any]]:
     """Metrics per task (see :func:`~newsstance.training.metrics.task_metrics`), with
     ``macro_f1_ci95`` (a bootstrap interval that resamples whole articles, see
-    :mod:`~newsstance.training.bootstrap`). A ``predictions`` list, when given, receives one row
+    :mod:`~newsstance.training.bootstrap`) and ``calibration`` (ECE, NLL, Brier; see
+    :mod:`~newsstance.training.calibration`). A ``predictions`` list, when given, receives one row
     per scored example (task, id, group, gold, pred).
 
     ``tasks`` defaults to every task present in both the data and the model (the others are
@@ -150,10 +157,15 @@ def evaluate_dataset(model: Any, ds: Any, *, source: str = "", tasks: Iterable[s
             continue
         sub = _subset(ds, task, max_samples, seed)
         gold = list(sub["label"])
-        pred = predict_labels(model, sub, task, batch_size)
+        labels = model.labels[task]
+        proba = predict_probabilities(model, sub, task, batch_size)
+        pred = [labels[i] for i in proba.argmax(axis=1)]
         src = source or _single_source(sub)
-        results[task] = task_metrics(gold, pred, task=task, source=src,
-                                     labels=model.labels[task])
+        results[task] = task_metrics(gold, pred, task=task, source=src, labels=labels)
+        known = [i for i, g in enumerate(gold) if g in labels]
+        if known:
+            results[task]["calibration"] = calibration_metrics(
+                proba[known], np.array([labels.index(gold[i]) for i in known]))
         groups = list(sub["group"]) if "group" in sub.column_names else None
         results[task]["macro_f1_ci95"] = list(macro_f1_interval(gold, pred, groups=groups))
         if predictions is not None:
@@ -212,7 +224,7 @@ def write_results(results: Mapping[str, Mapping[str, Any]], out_dir: str | os.Pa
 def format_table(rows: Sequence[tuple[str, str, Mapping[str, Any]]]) -> str:
     """A plain-text table of ``(data, task, metrics)`` rows."""
     head = (f"{'data':<28} {'task':<10} {'n':>6} {'macroF1':>8} {'95% interval':>14} {'acc':>6} "
-            f"{'F_avg':>6} {'FNC':>6}")
+            f"{'F_avg':>6} {'FNC':>6} {'ECE':>6}")
     lines = [head, "-" * len(head)]
     rows = _with_subsets(rows)
     for data, task, m in rows:
@@ -220,8 +232,9 @@ def format_table(rows: Sequence[tuple[str, str, Mapping[str, Any]]]) -> str:
         fnc = f"{m['fnc_score']:.3f}" if "fnc_score" in m else "-"
         ci = m.get("macro_f1_ci95")
         interval = f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "-"
+        ece = f"{m['calibration']['ece']:.3f}" if "calibration" in m else "-"
         lines.append(f"{data:<28} {task:<10} {m['n']:>6} {m['macro_f1']:>8.3f} {interval:>14} "
-                     f"{m['accuracy']:>6.3f} {fav:>6} {fnc:>6}")
+                     f"{m['accuracy']:>6.3f} {fav:>6} {fnc:>6} {ece:>6}")
     return "\n".join(lines)
 
 

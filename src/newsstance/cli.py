@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "newsstance.training.train_cli",      # train
     "newsstance.training.span_cli",       # train-spans
     "newsstance.training.evaluate_cli",   # baseline, evaluate, compare-evals
+    "newsstance.training.calibrate_cli",  # calibrate
     "newsstance.inference.labelstudio_cli", "newsstance.training.labelstudio_cli",  # label studio
 )
 
