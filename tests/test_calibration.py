@@ -173,9 +173,15 @@ def test_calibrate_cli_records_temperatures_that_every_loader_applies(
     out = tmp_path / "eval"
     assert main(["evaluate", str(model), "--data", str(dev), "-o", str(out), "--no-plots"]) == 0
     result = json.loads(next(out.glob("eval_*.json")).read_text())
+    assert result["temperatures"] == temps
     ece = result["tasks"]["stance"]["calibration"]["ece"]
-    assert ece == pytest.approx(report["stance"]["before"]["ece"] if temps["stance"] == 1 else
-                                calibration_of(model, dev, temps["stance"]), abs=1e-6)
+    assert ece == pytest.approx(calibration_of(model, dev, temps["stance"]), abs=1e-6)
+    assert main(["evaluate", str(model), "--data", str(dev), "-o", str(out), "--no-plots",
+                 "--uncalibrated"]) == 0
+    result = json.loads(next(out.glob("eval_*.json")).read_text())
+    assert result["temperatures"] is None
+    assert result["tasks"]["stance"]["calibration"]["ece"] == pytest.approx(
+        report["stance"]["before"]["ece"], abs=1e-6)
 
 
 def calibration_of(model, dev, temperature):

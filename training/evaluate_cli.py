@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="score at most N examples per task (seeded random subset)")
     e.add_argument("--data-dir", metavar="D", help="labelled data root")
     e.add_argument("--no-plots", action="store_true", help="skip the confusion-matrix PNGs")
+    e.add_argument("--uncalibrated", action="store_true",
+                   help="score the raw probabilities, without the temperatures recorded by "
+                        "`newsstance calibrate` (only the calibration metrics change)")
     e.set_defaults(func=run_evaluate)
 
     c = sub.add_parser(
@@ -163,7 +166,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         except DataSpecError as exc:
             raise CommandError(str(exc)) from None
     try:
-        model = load_model(args.model)
+        model = load_model(args.model, calibrated=not args.uncalibrated)
     except (OSError, ValueError, RuntimeError) as exc:
         raise CommandError(f"cannot load model {args.model}: {exc}") from None
     if args.task and args.task not in model.labels:
@@ -182,7 +185,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
                   f"tasks)", file=sys.stderr)
             continue
         meta = {"model": str(args.model), "model_kind": kind, "data": spec.source,
-                "max_samples": args.max_samples}
+                "max_samples": args.max_samples,
+                "temperatures": getattr(model, "temperatures", None)}
         path = write_results(res, out_dir, name=spec.name, split=split, meta=meta,
                              plots=not args.no_plots, predictions=rows)
         print(f"wrote {path}", file=sys.stderr)
