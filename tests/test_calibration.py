@@ -149,7 +149,12 @@ def test_calibrate_cli_records_temperatures_that_every_loader_applies(
     assert (model / "newsstance.json").read_text() == before
     report = json.loads((tmp_path / "report.json").read_text())
     assert set(report) == {"stance", "sentiment"} and report["stance"]["n"] == 30
+    (model / "README.md").write_text("# tiny\n\n## Training data\n\nsome rows\n")
     assert main(args) == 0
+    assert main(args) == 0  # a second fit replaces the card's section
+    card = (model / "README.md").read_text()
+    assert card.count("## Calibration") == 1 and card.startswith("# tiny\n\n## Training data")
+    assert "| stance | 30 |" in card
     table = capsys.readouterr().out
     assert "ECE before" in table and "stance" in table
     info = json.loads((model / "newsstance.json").read_text())

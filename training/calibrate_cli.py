@@ -121,7 +121,33 @@ def record_calibration(model_dir: str | Path, report: dict[str, dict[str, Any]],
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "report": report,
     }
+    card = Path(model_dir) / "README.md"
+    if card.is_file():
+        write_card_section(card, info[CALIBRATION_KEY])
     return write_json(path, info)
+
+
+CARD_HEADING = "## Calibration"
+
+
+def write_card_section(card: Path, entry: dict[str, Any]) -> None:
+    """Put (or replace) the model card's calibration section, at its end."""
+    text = card.read_text(encoding="utf-8")
+    if CARD_HEADING in text:
+        head, _, rest = text.partition(CARD_HEADING)
+        following = rest.find("\n## ")
+        text = head.rstrip() + "\n" + (rest[following:] if following >= 0 else "")
+    rows = [f"| {task} | {r['n']} | {r['temperature']:.3f} | {r['before']['ece']:.3f} → "
+            f"{r['cross_fitted']['ece']:.3f} | {r['before']['nll']:.3f} → "
+            f"{r['cross_fitted']['nll']:.3f} |" for task, r in entry["report"].items()]
+    folds = next(iter(entry["report"].values()))["cross_fitted"]["folds"]
+    section = "\n".join([
+        CARD_HEADING, "",
+        f"Probabilities are temperature-scaled (`newsstance calibrate`, fitted on "
+        f"`{entry['fitted_on']}` with {entry['fitted_with']}). Before → after, the after "
+        f"figures cross-fitted over {folds} folds of articles:", "",
+        "| task | n | temperature | ECE | NLL |", "|---|---:|---:|---|---|", *rows, ""])
+    card.write_text(text.rstrip() + "\n\n" + section, encoding="utf-8")
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
