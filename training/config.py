@@ -147,8 +147,8 @@ class TrainConfig:
       On a busy machine 1 thread can be faster than 2.
     - ``data_dir``: the labelled data root (default: see :mod:`newsstance.datapaths`).
     - ``init_from``: a model directory written by ``newsstance train`` to start from (encoder
-      and heads; two-stage fine-tuning), instead of ``base_model``. Its tasks and encoding
-      settings must match this config's.
+      and heads; two-stage fine-tuning), instead of ``base_model``. Its tasks and input format
+      (the span markers) must match this config's; context and window lengths may differ.
     """
 
     sources: list[SourceSpec] = field(default_factory=lambda: [SourceSpec("nqs")])
