@@ -203,6 +203,10 @@ def test_init_from_continues_from_a_trained_model(trained, source, tiny_bert_dir
     assert second.dev == first.dev
     card = (second.output_dir / "README.md").read_text()
     assert f"starting from the model in `{first.output_dir}`" in card
+    assert "## First stage" in card and "newsstance train tiny.json" in card  # stage 1's command
+    info = json.loads((second.output_dir / "newsstance.json").read_text())
+    first_info = json.loads((first.output_dir / "newsstance.json").read_text())
+    assert info["first_stage"]["weights_sha256"] == first_info["weights_sha256"]
     # from the base model instead, the same run gives other figures
     fresh = train(TrainConfig.from_dict({**config, "init_from": None,
                                          "output_dir": str(tmp_path / "fresh")}),

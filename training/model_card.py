@@ -38,21 +38,37 @@ def dev_table(dev: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
     return lines
 
 
-def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
-                     data: Mapping[str, Any], metrics: Mapping[str, Any],
-                     labels: Mapping[str, list[str]], command: str) -> Path:
-    """A short model card: what it is, data, rebuild command, dev figures, limitations."""
-    sources = data.get("sources", {})
-    data_rows = ["| source | tasks | train inputs an epoch (all epochs) | dev inputs "
-                 "| loss weight |",
-                 "|---|---|---|---|---|"]
+def data_table(sources: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Markdown rows: source, tasks, training inputs, dev inputs, loss weight."""
+    rows = ["| source | tasks | train inputs an epoch (all epochs) | dev inputs | loss weight |",
+            "|---|---|---|---|---|"]
     for label, info in sources.items():
         tasks = ", ".join(info.get("tasks") or ["all"])
         train = info.get("train_inputs", "-") if info.get("trained_on") else "(eval only)"
         if info.get("trained_on") and "train_inputs_seen" in info:
             train = f"{train} ({info['train_inputs_seen']})"
-        data_rows.append(f"| {label} | {tasks} | {train} | {info.get('dev_inputs', 0)} | "
-                         f"{info.get('weight', 1.0)} |")
+        rows.append(f"| {label} | {tasks} | {train} | {info.get('dev_inputs', 0)} | "
+                    f"{info.get('weight', 1.0)} |")
+    return rows
+
+
+def first_stage_section(first: Mapping[str, Any] | None) -> list[str]:
+    """The card's account of the model a second stage started from (its ``newsstance.json``)."""
+    if not first:
+        return []
+    return ["## First stage",
+            "This model continued training from another (`init_from`), made by:",
+            "```", str(first.get("command", "(command not recorded)")), "```",
+            *data_table(first.get("data", {}).get("sources", {})), ""]
+
+
+def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
+                     data: Mapping[str, Any], metrics: Mapping[str, Any],
+                     labels: Mapping[str, list[str]], command: str,
+                     first_stage: Mapping[str, Any] | None = None) -> Path:
+    """A short model card: what it is, data, rebuild command, dev figures, limitations.
+    ``first_stage``: the ``newsstance.json`` of the ``init_from`` model, if any."""
+    data_rows = data_table(data.get("sources", {}))
     best = metrics.get("best_epoch")
     text = "\n".join([
         "# newsstance quote stance and sentiment model",
@@ -75,6 +91,7 @@ def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
         f"nqs dev articles excluded from the other sources: {config.get('exclude_nqs_dev_groups')}"
         f" ({data.get('excluded_groups', 0)} groups).",
         "",
+        *first_stage_section(first_stage),
         "## Rebuild",
         "```",
         command,

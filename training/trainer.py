@@ -122,6 +122,19 @@ def _load_base(config: TrainConfig, task_labels: dict[str, list[str]]) -> tuple[
     return MultiTaskQuoteModel(encoder, task_labels, dropout=config.dropout), tokenizer
 
 
+def _first_stage(init_from: str | None) -> dict[str, Any] | None:
+    """What the ``init_from`` model's ``newsstance.json`` says of how it was made."""
+    if init_from is None:
+        return None
+    path = Path(init_from) / "newsstance.json"
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"path": init_from}
+    keep = ("command", "data", "weights_sha256", "created", "first_stage")
+    return {"path": init_from, **{k: info[k] for k in keep if k in info}}
+
+
 #: Encoding settings a second stage must share with its ``init_from`` model (the input's
 #: format); the window and context lengths may change.
 INPUT_FORMAT = ("quote_markers", "target_markers", "max_target_tokens")
@@ -191,14 +204,15 @@ class _Run:
             "planned_steps": self.planned_steps,
         }
         write_metrics(self.out, metrics)
+        first = _first_stage(self.config.init_from)
         write_provenance(self.out, config=config, data=data.summary, labels=self.task_labels,
-                         weights_sha256=sha, best_epoch=self.best_epoch,
+                         weights_sha256=sha, best_epoch=self.best_epoch, first_stage=first,
                          resolved_base_model=resolve_base_model(self.config.base_model),
                          command=self.command, stopped_early=self.stopped_early)
         rebuild = (f"{self.command}\n# or, from the resolved config saved beside the model:\n"
                    f"newsstance train {shlex.quote(str(self.out / RESOLVED_CONFIG_FILE))}")
         write_model_card(self.out, config=config, data=data.summary, metrics=metrics,
-                         labels=self.task_labels, command=rebuild)
+                         labels=self.task_labels, command=rebuild, first_stage=first)
 
 
 @dataclass
