@@ -185,3 +185,27 @@ def test_analyze_cli_with_a_baseline(baseline_dir, tmp_path):
     record = json.loads(out.stdout)
     assert record["model"]["backend"] == "linear" and record["quotes"]
     assert "(linear)" in out.stderr
+
+
+def test_recorded_temperatures_apply_to_the_baseline(baseline_dir, quote_extractor, tmp_path):
+    import shutil
+
+    from newsstance.inference.calibration import scale_probabilities
+
+    _, root = baseline_dir
+    copy = tmp_path / "calibrated"
+    shutil.copytree(root, copy)
+    info = json.loads((copy / "newsstance.json").read_text())
+    info["calibration"] = {"method": "temperature", "temperatures": {"stance": 2.0}}
+    (copy / "newsstance.json").write_text(json.dumps(info))
+    raw = NewsAnalyzer.from_pretrained(root, extractor=quote_extractor)
+    scaled = NewsAnalyzer.from_pretrained(copy, extractor=quote_extractor)
+    assert scaled.model["calibrated"] and not raw.model["calibrated"]
+    a = raw.stance("the new plan", ["we oppose the deal"])[0]
+    b = scaled.stance("the new plan", ["we oppose the deal"])[0]
+    assert a["label"] == b["label"]
+    expected = scale_probabilities(np.array([list(a["probs"].values())]), 2.0)[0]
+    assert np.allclose(list(b["probs"].values()), expected)
+    # sentiment has no recorded temperature: unchanged
+    assert (raw.sentiment(["a great plan"])[0]["probs"]
+            == scaled.sentiment(["a great plan"])[0]["probs"])
