@@ -47,47 +47,38 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def load_uncalibrated(path: str | Path, backend: str = "auto") -> Any:
-    """The model in ``path`` without any recorded calibration."""
-    from newsstance.training.model_files import BASELINE_SUFFIX, INFO_FILE
-
+    """The model in ``path`` without any recorded calibration: a baseline or PyTorch model as
+    ``evaluate`` loads it, or an ONNX bundle (``backend="onnx"``, or ``auto`` without weights)."""
     root = Path(path)
     if not root.is_dir():
         raise ValueError(f"model directory not found: {root}")
-    if (root / INFO_FILE).is_file() and any(root.glob(f"*{BASELINE_SUFFIX}")):
-        from newsstance.training.baseline import BaselineModel
-
-        return BaselineModel.load(root)
-    if backend == "auto":
-        backend = "torch" if (root / "model.safetensors").is_file() else "onnx"
-    if backend == "onnx":
+    if backend == "auto" and not (root / "model.safetensors").is_file():
+        backend = "onnx"
+    if backend == "onnx" and not any(root.glob("*.skops")):
         from newsstance.inference.onnx_backend import OnnxQuoteClassifier
 
         return OnnxQuoteClassifier.from_pretrained(root)
-    from newsstance.inference.classifier import QuoteClassifier
+    from newsstance.training.evaluate import load_model
 
-    return QuoteClassifier.from_pretrained(root)
+    return load_model(root, calibrated=False)
 
 
 def fit_report(model: Any, ds: Any, *, folds: int, seed: int, batch_size: int
                ) -> dict[str, dict[str, Any]]:
     """:func:`~newsstance.training.calibration.calibration_report` per task of ``ds``."""
-    import numpy as np
-
-    from newsstance.training.calibration import calibration_report
-    from newsstance.training.evaluate import _subset, data_tasks, predict_probabilities
+    from newsstance.training.calibration import calibration_report, label_ids
+    from newsstance.training.evaluate import data_tasks, predict_probabilities, task_subset
 
     out = {}
     for task in data_tasks(ds):
         if task not in model.labels:
             continue
-        labels = model.labels[task]
-        sub = _subset(ds, task, None, seed)
-        keep = [i for i, g in enumerate(sub["label"]) if g in labels]
-        sub = sub.select(keep)
-        if len(sub) == 0:
+        sub = task_subset(ds, task)
+        keep, gold = label_ids(sub["label"], model.labels[task])
+        if not keep:
             continue
+        sub = sub.select(keep)
         probs = predict_probabilities(model, sub, task, batch_size)
-        gold = np.array([labels.index(g) for g in sub["label"]])
         groups = list(sub["group"]) if "group" in sub.column_names else list(sub["id"])
         out[task] = calibration_report(probs, gold, groups, folds=folds, seed=seed)
     return out

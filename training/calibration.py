@@ -35,6 +35,12 @@ def _check(probs: np.ndarray, gold: np.ndarray) -> None:
         raise ValueError(f"gold label ids must be in [0, {probs.shape[1]})")
 
 
+def label_ids(gold: Sequence[str], labels: Sequence[str]) -> tuple[list[int], np.ndarray]:
+    """Positions of the gold labels that are in ``labels``, and their label ids."""
+    known = [i for i, g in enumerate(gold) if g in labels]
+    return known, np.array([list(labels).index(gold[i]) for i in known], dtype=int)
+
+
 def negative_log_likelihood(probs: np.ndarray, gold: np.ndarray) -> float:
     """Mean −log p(gold)."""
     probs, gold = np.asarray(probs, dtype=np.float64), np.asarray(gold)

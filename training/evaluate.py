@@ -19,7 +19,7 @@ import numpy as np
 
 from newsstance.inference.calibration import with_calibration
 from newsstance.training.bootstrap import macro_f1_interval
-from newsstance.training.calibration import calibration_metrics
+from newsstance.training.calibration import calibration_metrics, label_ids
 from newsstance.training.metrics import TASK_LABELS, task_metrics
 from newsstance.training.model_files import model_kind, write_json
 
@@ -105,7 +105,8 @@ def load_model(path: str | os.PathLike[str], *, calibrated: bool = True) -> Any:
     return with_calibration(model, path) if calibrated else model
 
 
-def _subset(ds: Any, task: str, max_samples: int | None, seed: int) -> Any:
+def task_subset(ds: Any, task: str, max_samples: int | None = None, seed: int = 13) -> Any:
+    """The rows of ``task``, at most ``max_samples`` of them (a seeded random subset)."""
     ds = ds.select([i for i, t in enumerate(ds["task"]) if t == task])
     if max_samples is not None and len(ds) > max_samples:
         ds = ds.shuffle(seed=seed).select(range(max_samples))
@@ -155,17 +156,16 @@ def evaluate_dataset(model: Any, ds: Any, *, source: str = "", tasks: Iterable[s
         if task not in model.labels:
             log.warning("%s: model has no %s head; skipped", source, task)
             continue
-        sub = _subset(ds, task, max_samples, seed)
+        sub = task_subset(ds, task, max_samples, seed)
         gold = list(sub["label"])
         labels = model.labels[task]
         proba = predict_probabilities(model, sub, task, batch_size)
         pred = [labels[i] for i in proba.argmax(axis=1)]
         src = source or _single_source(sub)
         results[task] = task_metrics(gold, pred, task=task, source=src, labels=labels)
-        known = [i for i, g in enumerate(gold) if g in labels]
+        known, gold_ids = label_ids(gold, labels)
         if known:
-            results[task]["calibration"] = calibration_metrics(
-                proba[known], np.array([labels.index(gold[i]) for i in known]))
+            results[task]["calibration"] = calibration_metrics(proba[known], gold_ids)
         groups = list(sub["group"]) if "group" in sub.column_names else None
         results[task]["macro_f1_ci95"] = list(macro_f1_interval(gold, pred, groups=groups))
         if predictions is not None:
