@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from newsstance.inference.calibration import CalibratedClassifier, with_calibration
+from newsstance.inference.checksums import INFO_FILE
 from newsstance.inference.encoding import EncodingSettings
 from newsstance.inference.quote import Quote
 from newsstance.inference.records import Record, make_record
@@ -64,7 +65,7 @@ def _model_info(root: Path, backend: str) -> dict[str, Any]:
     import json
 
     info: dict[str, Any] = {}
-    path = root / "newsstance.json"
+    path = root / INFO_FILE
     if path.is_file():
         try:
             info = json.loads(path.read_text(encoding="utf-8"))

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-INFO_FILE = "newsstance.json"
+from newsstance.inference.checksums import INFO_FILE
+
 CALIBRATION_KEY = "calibration"
 
 

@@ -28,11 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from newsstance.inference.checksums import sha256_file
+from newsstance.inference.checksums import INFO_FILE, sha256_file
 from newsstance.inference.encoding import EncodingSettings
 from newsstance.inference.text_windows import quote_window, sentence_spans
 
-INFO_FILE = "newsstance.json"
 SPEC_FILE = "linear.json"
 ARRAYS_FILE = "linear.safetensors"
 #: Key of ``newsstance.json`` holding ``{file name: sha256}`` for the two files above.

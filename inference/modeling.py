@@ -25,6 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from newsstance.inference.checksums import INFO_FILE as PROVENANCE_FILE
 from newsstance.inference.checksums import sha256_file
 from newsstance.inference.encoding import EncodedWindows, EncodingSettings
 
@@ -35,7 +36,6 @@ DEFAULT_TASK_LABELS: dict[str, list[str]] = {
 }
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
-PROVENANCE_FILE = "newsstance.json"
 FORMAT_VERSION = 1
 
 

@@ -22,12 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from newsstance.inference.checksums import sha256_file
+from newsstance.inference.checksums import INFO_FILE, sha256_file
 from newsstance.inference.encoding import EncodingSettings, build_pair, encode_pairs
 
 CONFIG_FILE = "config.json"
 TOKENIZER_FILE = "tokenizer.json"
-INFO_FILE = "newsstance.json"
 ONNX_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
 #: Key of ``newsstance.json`` holding ``{file name: sha256}`` for the ONNX model's files.

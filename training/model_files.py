@@ -20,7 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-INFO_FILE = "newsstance.json"
+from newsstance.inference.checksums import INFO_FILE
+
 METRICS_FILE = "metrics.json"
 TRANSFORMER_FILES = ("config.json", "model.safetensors")
 BASELINE_SUFFIX = ".skops"

@@ -30,6 +30,7 @@ from torch import nn
 from newsstance.inference.classifier import QuoteClassifier
 from newsstance.inference.modeling import (
     DEFAULT_TASK_LABELS,
+    PROVENANCE_FILE,
     ModelLoadError,
     MultiTaskQuoteModel,
     load_model_dir,
@@ -126,7 +127,7 @@ def _first_stage(init_from: str | None) -> dict[str, Any] | None:
     """What the ``init_from`` model's ``newsstance.json`` says of how it was made."""
     if init_from is None:
         return None
-    path = Path(init_from) / "newsstance.json"
+    path = Path(init_from) / PROVENANCE_FILE
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -179,6 +180,7 @@ class _Run:
         self.best_dev: dict[str, Any] = {}
         self.stopped_early = False
         self.planned_steps = 0
+        self.first_stage = _first_stage(config.init_from)
 
     def save_best(self, model: MultiTaskQuoteModel, tokenizer: Any, data: RunData) -> None:
         sha = save_model_dir(model, tokenizer, self.out, self.settings)
@@ -204,7 +206,7 @@ class _Run:
             "planned_steps": self.planned_steps,
         }
         write_metrics(self.out, metrics)
-        first = _first_stage(self.config.init_from)
+        first = self.first_stage
         write_provenance(self.out, config=config, data=data.summary, labels=self.task_labels,
                          weights_sha256=sha, best_epoch=self.best_epoch, first_stage=first,
                          resolved_base_model=resolve_base_model(self.config.base_model),
