@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--target", help="target for articles without one (default: a record's "
                                     "'target' field, else its title, else inferred from the lead)")
     p.add_argument("--model", help="model directory (default: the bundled model); a "
-                                   "`newsstance baseline` directory runs the fast TF-IDF baseline")
+                                   "`newsstance baseline` directory runs the fast TF-IDF "
+                                   "baseline; a `newsstance ensemble` directory pools its members")
     p.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
                    help="onnx: ONNX Runtime int8 (default); torch: PyTorch, full precision")
     p.add_argument("--uncalibrated", action="store_true",

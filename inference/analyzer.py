@@ -22,9 +22,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from newsstance.inference.calibration import CalibratedClassifier, with_calibration
+from newsstance.inference.calibration import CalibratedClassifier
 from newsstance.inference.checksums import INFO_FILE
 from newsstance.inference.encoding import EncodingSettings
+from newsstance.inference.loading import ModelNotFoundError, load_classifier
 from newsstance.inference.quote import Quote
 from newsstance.inference.records import Record, make_record
 from newsstance.inference.result import (
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 #: Where the bundled default model lives (package data; may be absent in a source checkout).
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
 BACKENDS = ("onnx", "torch")
+__all__ = ["DEFAULT_MODEL_DIR", "ModelNotFoundError", "NewsAnalyzer"]
 TASKS = ("stance", "sentiment")
 
 
@@ -55,10 +57,6 @@ class Classifier(Protocol):
 
     def predict_proba_tasks(self, examples: Sequence[Mapping[str, Any]], tasks: Sequence[str],
                             batch_size: int = ...) -> dict[str, np.ndarray]: ...
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """No model directory to load (e.g. the bundled default is not installed)."""
 
 
 def _model_info(root: Path, backend: str) -> dict[str, Any]:
@@ -77,6 +75,12 @@ def _model_info(root: Path, backend: str) -> dict[str, Any]:
     sha = info.get("weights_sha256") or (info.get("onnx_sha256") or {}).get("model.int8.onnx")
     version = str(info.get("version") or info.get("created") or (sha or "")[:12] or "unknown")
     return {"name": name, "version": version, "backend": backend}
+
+
+def _calibrated(classifier: Any) -> bool:
+    """Whether temperatures scale ``classifier``'s probabilities (or any ensemble member's)."""
+    return isinstance(classifier, CalibratedClassifier) or any(
+        _calibrated(m) for m in getattr(classifier, "members", ()))
 
 
 def _mention(lower_text: str, target: str, lo: int, hi: int, center: int) -> tuple[int, int]:
@@ -115,7 +119,9 @@ class NewsAnalyzer:
 
         A baseline directory (``newsstance baseline`` writes one, with ``linear.json`` and
         ``linear.safetensors``) is recognised by its files and runs as TF-IDF + logistic
-        regression whatever ``backend`` says: much faster, and less accurate (see the README)."""
+        regression whatever ``backend`` says: much faster, and less accurate (see the README).
+        An ensemble directory (``newsstance ensemble``) pools its members' probabilities; its
+        transformer members run on ``backend`` (see :mod:`newsstance.inference.loading`)."""
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
         root = Path(path) if path is not None else DEFAULT_MODEL_DIR
@@ -125,25 +131,8 @@ class NewsAnalyzer:
                 "training/configs/default.json`, then `newsstance export-onnx runs/default`) and "
                 "pass its directory, e.g. NewsAnalyzer.from_pretrained('runs/default') or "
                 "`--model runs/default`")
-        if not root.is_dir():
-            raise ModelNotFoundError(f"model directory not found: {root}")
-        classifier: Classifier
-        from newsstance.inference.linear_backend import LinearBaseline, is_linear_dir
-
-        if is_linear_dir(root) or any(root.glob("*.skops")):  # says so if the export is missing
-            classifier = LinearBaseline.from_pretrained(root)
-            backend = "linear"
-        elif backend == "onnx":
-            from newsstance.inference.onnx_backend import OnnxQuoteClassifier
-
-            classifier = OnnxQuoteClassifier.from_pretrained(root, quantized=quantized,
-                                                             threads=threads)
-        else:
-            from newsstance.inference.classifier import QuoteClassifier
-
-            classifier = QuoteClassifier.from_pretrained(root)
-        if calibrated:
-            classifier = with_calibration(classifier, root)
+        classifier, backend = load_classifier(root, backend=backend, quantized=quantized,
+                                              threads=threads, calibrated=calibrated)
         if extractor is None:
             from newsstance.inference.extraction import QuoteExtractor
 
@@ -152,7 +141,7 @@ class NewsAnalyzer:
             if task not in classifier.labels:
                 raise ValueError(f"the model in {root} has no {task!r} head")
         info = _model_info(root, backend)
-        info["calibrated"] = isinstance(classifier, CalibratedClassifier)
+        info["calibrated"] = _calibrated(classifier)
         return cls(extractor=extractor, classifier=classifier, model=info)
 
     # -- bare pairs -------------------------------------------------------------------------

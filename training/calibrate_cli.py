@@ -28,8 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Fit one temperature per task on labelled dev data (lowest negative "
                     "log-likelihood), print calibration before and after (after: cross-fitted "
                     "over articles) and record the temperatures in MODEL/newsstance.json.")
-    p.add_argument("model", metavar="MODEL", help="model directory (transformer, ONNX bundle "
-                   "or baseline)")
+    p.add_argument("model", metavar="MODEL", help="model directory (transformer, ONNX bundle, "
+                   "baseline or ensemble)")
     p.add_argument("--data", default="nqs", metavar="SOURCE[:split]",
                    help="labelled data to fit on (default: nqs, its dev split)")
     p.add_argument("--backend", choices=BACKENDS, default="auto",
@@ -47,20 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def load_uncalibrated(path: str | Path, backend: str = "auto") -> Any:
-    """The model in ``path`` without any recorded calibration: a baseline or PyTorch model as
-    ``evaluate`` loads it, or an ONNX bundle (``backend="onnx"``, or ``auto`` without weights)."""
+    """The model in ``path`` without its own recorded calibration (see
+    :func:`~newsstance.training.evaluate.load_model`; an ensemble's members keep theirs)."""
+    from newsstance.training.evaluate import load_model
+
     root = Path(path)
     if not root.is_dir():
         raise ValueError(f"model directory not found: {root}")
-    if backend == "auto" and not (root / "model.safetensors").is_file():
-        backend = "onnx"
-    if backend == "onnx" and not any(root.glob("*.skops")):
-        from newsstance.inference.onnx_backend import OnnxQuoteClassifier
-
-        return OnnxQuoteClassifier.from_pretrained(root)
-    from newsstance.training.evaluate import load_model
-
-    return load_model(root, calibrated=False)
+    return load_model(root, calibrated=False, backend=backend)
 
 
 def fit_report(model: Any, ds: Any, *, folds: int, seed: int, batch_size: int

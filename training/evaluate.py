@@ -90,19 +90,20 @@ def load_split(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None
     return split, dsd[split]
 
 
-def load_model(path: str | os.PathLike[str], *, calibrated: bool = True) -> Any:
-    """A :class:`BaselineModel` or ``QuoteClassifier`` for a model directory (by its files),
-    temperature-scaled when the directory records a calibration (unless ``calibrated=False``)."""
-    kind = model_kind(path)
-    if kind == "baseline":
+def load_model(path: str | os.PathLike[str], *, calibrated: bool = True, backend: str = "auto"
+               ) -> Any:
+    """The classifier in a model directory (by its files): a :class:`BaselineModel`, or what
+    :func:`~newsstance.inference.loading.load_classifier` loads (a transformer on ``backend``:
+    ``auto`` = PyTorch when the weights are there, else ONNX; an ensemble). Temperature-scaled
+    when the directory records a calibration, unless ``calibrated=False``."""
+    if model_kind(path) == "baseline":
         from newsstance.training.baseline import BaselineModel
 
         model = BaselineModel.load(path)
-    else:
-        from newsstance.inference.classifier import QuoteClassifier
+        return with_calibration(model, path) if calibrated else model
+    from newsstance.inference.loading import load_classifier
 
-        model = QuoteClassifier.from_pretrained(path)
-    return with_calibration(model, path) if calibrated else model
+    return load_classifier(path, backend=backend, calibrated=calibrated)[0]
 
 
 def task_subset(ds: Any, task: str, max_samples: int | None = None, seed: int = 13) -> Any:

@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Score a model directory (transformer or baseline) on labelled data: "
                     "per-class P/R/F1, macro-F1, accuracy, F_avg (stance), FNC score "
                     "(fnc1/arc_ukp); writes eval_<source>_<split>.json and confusion PNGs.")
-    e.add_argument("model", metavar="MODEL", help="model directory")
+    e.add_argument("model", metavar="MODEL",
+                   help="model directory (transformer, ONNX bundle, baseline or ensemble)")
     e.add_argument("--data", action="append", required=True, metavar="SOURCE[:split]",
                    help="source name (nqs, fnc1, semeval2016_task6, ...) or schema .csv/.jsonl, "
                         "optional :train/:dev/:test (default dev); repeatable")

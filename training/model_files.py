@@ -24,11 +24,12 @@ from newsstance.inference.checksums import INFO_FILE
 
 METRICS_FILE = "metrics.json"
 TRANSFORMER_FILES = ("config.json", "model.safetensors")
+ONNX_BUNDLE_FILES = ("config.json", "model.int8.onnx")
 BASELINE_SUFFIX = ".skops"
 DEFAULT_LIBRARIES = ("numpy", "scikit-learn", "skops", "torch", "transformers", "datasets",
                      "safetensors", "tokenizers", "pandas")
 
-ModelKind = Literal["baseline", "transformer"]
+ModelKind = Literal["baseline", "transformer", "onnx", "ensemble"]
 
 
 class ModelDirError(ValueError):
@@ -36,18 +37,27 @@ class ModelDirError(ValueError):
 
 
 def model_kind(path: str | os.PathLike[str]) -> ModelKind:
-    """``"baseline"`` (``*.skops`` + ``newsstance.json``) or ``"transformer"`` (``config.json``
-    + ``model.safetensors``); raises :class:`ModelDirError` for anything else."""
+    """What a model directory holds, by its files: ``"baseline"`` (``*.skops`` +
+    ``newsstance.json``), ``"transformer"`` (``config.json`` + ``model.safetensors``),
+    ``"onnx"`` (an ONNX bundle: ``config.json`` + ``model.int8.onnx``) or ``"ensemble"``
+    (``newsstance ensemble``); raises :class:`ModelDirError` for anything else."""
+    from newsstance.inference.ensemble import is_ensemble_dir
+
     path = Path(path)
     if not path.is_dir():
         raise ModelDirError(f"{path}: not a directory")
+    if is_ensemble_dir(path):
+        return "ensemble"
     if (path / INFO_FILE).is_file() and any(path.glob(f"*{BASELINE_SUFFIX}")):
         return "baseline"
     if all((path / name).is_file() for name in TRANSFORMER_FILES):
         return "transformer"
+    if all((path / name).is_file() for name in ONNX_BUNDLE_FILES):
+        return "onnx"
     raise ModelDirError(
         f"{path}: not a model directory (expected {INFO_FILE} + *{BASELINE_SUFFIX} for a "
-        f"baseline, or {' + '.join(TRANSFORMER_FILES)} for a transformer)")
+        f"baseline, {' + '.join(TRANSFORMER_FILES)} for a transformer, "
+        f"{' + '.join(ONNX_BUNDLE_FILES)} for an ONNX bundle, or an ensemble's {INFO_FILE})")
 
 
 def library_versions(names: Iterable[str] = DEFAULT_LIBRARIES) -> dict[str, str]:

@@ -17,6 +17,7 @@ from newsstance import __version__
 COMMAND_MODULES = (
     "newsstance.inference.commands",      # quotes, evaluate-quotes
     "newsstance.inference.analyze_cli",   # analyze, export-onnx
+    "newsstance.inference.ensemble_cli",  # ensemble
     "newsstance.training.train_cli",      # train
     "newsstance.training.span_cli",       # train-spans
     "newsstance.training.evaluate_cli",   # baseline, evaluate, compare-evals
