@@ -31,6 +31,8 @@ ONNX_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
 #: Key of ``newsstance.json`` holding ``{file name: sha256}`` for the ONNX model's files.
 ONNX_SHA_KEY = "onnx_sha256"
+#: Windows per ONNX Runtime run (see ``OnnxQuoteClassifier.window_batch``).
+INT8_WINDOW_BATCH, FP32_WINDOW_BATCH = 1, 32
 
 
 class OnnxModelError(ValueError):
@@ -183,7 +185,10 @@ class OnnxQuoteClassifier:
     tokenizer: FastTokenizer
     settings: EncodingSettings
     task_labels: dict[str, list[str]]
-    #: token windows per ONNX Runtime run
+    #: token windows per ONNX Runtime run. ``from_pretrained`` sets 1 for the int8 graph: dynamic
+    #: quantization scales each run's activations by that run's range, so in a batch a window's
+    #: probabilities would depend on the other windows (and the run's batch size); alone, a quote
+    #: always gets the same probabilities. The fp32 graph is batch-invariant and runs 32.
     window_batch: int = 32
 
     @classmethod
@@ -218,7 +223,8 @@ class OnnxQuoteClassifier:
             raise OnnxModelError(f"{root / onnx_name} has no output for task(s) {missing}")
         return cls(session=session, tokenizer=FastTokenizer.from_dir(root),
                    settings=EncodingSettings.from_dict(meta.get("encoding", {})),
-                   task_labels=task_labels)
+                   task_labels=task_labels,
+                   window_batch=INT8_WINDOW_BATCH if quantized else FP32_WINDOW_BATCH)
 
     @property
     def labels(self) -> dict[str, list[str]]:

@@ -189,3 +189,19 @@ def test_int8_export_keeps_the_second_feed_forward_projection_in_fp32(analyzer_m
     assert any(n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul") for n in int8.node)
     info = json.loads((analyzer_model_dir / "newsstance.json").read_text())
     assert info["onnx_export"]["quantization"]["fp32_nodes"] == len(kept)
+
+
+def test_int8_probabilities_do_not_depend_on_the_batch(analyzer_model_dir):
+    """Dynamic int8 quantization scales a run's activations by the whole run's range, so the
+    int8 graph scores each window alone: a quote's probabilities are the same in any company."""
+    from newsstance.inference.onnx_backend import INT8_WINDOW_BATCH
+
+    clf = OnnxQuoteClassifier.from_pretrained(analyzer_model_dir)
+    assert clf.window_batch == INT8_WINDOW_BATCH == 1
+    assert OnnxQuoteClassifier.from_pretrained(analyzer_model_dir, quantized=False
+                                               ).window_batch > 1
+    together = clf.predict_proba_tasks(EXAMPLES, ["stance", "sentiment"], batch_size=64)
+    for i, example in enumerate(EXAMPLES):
+        alone = clf.predict_proba_tasks([example], ["stance", "sentiment"])
+        for task in ("stance", "sentiment"):
+            np.testing.assert_array_equal(alone[task][0], together[task][i])

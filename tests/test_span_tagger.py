@@ -466,6 +466,22 @@ def test_bundled_tagger_finds_a_belief_and_speaker_roles() -> None:
         assert max(probs, key=probs.__getitem__) == role
 
 
+def test_bundled_tagger_tags_a_text_the_same_in_any_batch() -> None:
+    """The int8 graph runs each window alone: a text's tags do not depend on the other texts."""
+    from newsstance.inference.quotes.tagger import SpanTagger
+
+    tagger = SpanTagger.from_dir()
+    assert tagger.batch_size == 1
+    texts = ["A company spokesperson said Nimbus was proud to support the agency.",
+             "Senator Maria Lopez believes the contract puts migrants at risk, aides said. " * 12,
+             "\"We will fight this,\" one employee said."]
+    together = tagger.analyze_many(texts)
+    for text, batched in zip(texts, together, strict=True):
+        [alone] = tagger.analyze_many([text])
+        assert alone.spans == batched.spans
+        np.testing.assert_array_equal(alone.role_logits, batched.role_logits)
+
+
 def _data_root() -> Path | None:
     from newsstance.datapaths import data_dir
 

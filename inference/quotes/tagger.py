@@ -129,6 +129,8 @@ class SpanTagger:
     pad_id: int = 0
     max_tokens: int = 254
     overlap: int = 64
+    #: windows per run; ``from_dir`` sets 1 for a dynamically quantized graph, whose activation
+    #: ranges are the whole run's: alone, a text's spans do not depend on the other texts
     batch_size: int = 16
     name: str = "tagger"
     #: labels of the role head's logits (empty: no role head)
@@ -163,7 +165,8 @@ class SpanTagger:
         return cls.from_tokenizer_file(root / TOKENIZER_FILE, run, max_tokens=info["max_tokens"],
                                        overlap=info["overlap"], name=info.get("name", root.name),
                                        roles=tuple(info.get("roles") or ()),
-                                       decode=dict(info.get("decode") or {}))
+                                       decode=dict(info.get("decode") or {}),
+                                       batch_size=1 if info.get("quantization") else 16)
 
     @classmethod
     def from_tokenizer_file(cls, path: str | Path, run: Runner, **kwargs: Any) -> SpanTagger:
