@@ -180,6 +180,12 @@ def test_resume_after_kill_9(tmp_path, analyzer_model_dir):
     assert set(ids) == {f"r{i:03d}" for i in range(n)} | {"bad"}
     assert max(ids.values()) == 1
     assert [r["id"] for r in rows if "error" in r] == ["bad"]
+    # the records are those of a run never killed: its batches differed, its results may not
+    whole = tmp_path / "whole.jsonl"
+    assert main(["analyze", str(inp), "--model", str(analyzer_model_dir), "-o", str(whole),
+                 "--batch-size", "5"]) == 0
+    by_id = {r["id"]: r for r in map(json.loads, whole.read_text(encoding="utf-8").splitlines())}
+    assert {r["id"]: r for r in rows} == by_id
 
 
 def test_csv_rows_flatten_newlines():
