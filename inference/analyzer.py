@@ -59,22 +59,37 @@ class Classifier(Protocol):
                             batch_size: int = ...) -> dict[str, np.ndarray]: ...
 
 
-def _model_info(root: Path, backend: str) -> dict[str, Any]:
+def _read_info(root: Path) -> dict[str, Any]:
     import json
 
-    info: dict[str, Any] = {}
     path = root / INFO_FILE
-    if path.is_file():
-        try:
-            info = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            info = {}
+    try:
+        info = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        info = {}
+    return info if isinstance(info, dict) else {}
+
+
+def _version(info: Mapping[str, Any]) -> str:
+    sha = info.get("weights_sha256") or (info.get("onnx_sha256") or {}).get("model.int8.onnx")
+    return str(info.get("version") or info.get("created") or (sha or "")[:12] or "unknown")
+
+
+def _model_info(root: Path, backend: str) -> dict[str, Any]:
+    """``model`` of the output: name, version, backend (and an ensemble's members)."""
+    info = _read_info(root)
     name = str(info.get("name") or root.name)
     if root == DEFAULT_MODEL_DIR:
         name = str(info.get("name") or "newsstance-default")
-    sha = info.get("weights_sha256") or (info.get("onnx_sha256") or {}).get("model.int8.onnx")
-    version = str(info.get("version") or info.get("created") or (sha or "")[:12] or "unknown")
-    return {"name": name, "version": version, "backend": backend}
+    out: dict[str, Any] = {"name": name, "version": _version(info), "backend": backend}
+    members = (info.get("ensemble") or {}).get("members") if backend == "ensemble" else None
+    if members:
+        out["members"] = []
+        for m in members:
+            member = _read_info(root / m["path"])
+            out["members"].append({"name": str(m.get("name") or member.get("name") or m["path"]),
+                                   "version": _version(member), "weight": m.get("weight")})
+    return out
 
 
 def _calibrated(classifier: Any) -> bool:

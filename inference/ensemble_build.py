@@ -24,6 +24,7 @@ from newsstance.inference.ensemble import (
     EnsembleError,
     check_weights,
     is_ensemble_dir,
+    read_info,
 )
 from newsstance.inference.linear_backend import ARRAYS_FILE, SPEC_FILE, is_linear_dir
 
@@ -49,6 +50,16 @@ def _copy_member(src: Path, dest: Path) -> str:
     raise EnsembleError(
         f"{src}: not a member an ensemble can hold: give a baseline directory (with "
         f"{SPEC_FILE}) or a transformer exported to ONNX (`newsstance export-onnx {src}`)")
+
+
+def _member_name(src: Path, copied: Path) -> str:
+    """The name a member's outputs go by: its recorded name, else its directory's."""
+    from newsstance.inference.analyzer import DEFAULT_MODEL_DIR
+
+    name = read_info(copied).get("name")
+    if not name and src.resolve() == DEFAULT_MODEL_DIR.resolve():
+        name = "newsstance-default"
+    return str(name or src.resolve().name)
 
 
 def _card(info: dict[str, Any], command: str | None) -> str:
@@ -93,6 +104,7 @@ def build_ensemble(members: Sequence[str | Path], dest: str | Path, *,
             used.add(path)
             probe.rename(work / path)
             entries.append({"path": path, "kind": kind, "weight": weight, "source": str(src),
+                            "name": _member_name(src, work / path),
                             "info_sha256": sha256_file(work / path / INFO_FILE)})
         info: dict[str, Any] = {
             "kind": ENSEMBLE_KIND, "name": name or out.name,

@@ -145,6 +145,9 @@ def test_analyzer_and_cli_run_an_ensemble(ensemble_dir, quote_extractor, tmp_pat
     analyzer = NewsAnalyzer.from_pretrained(ensemble_dir, extractor=quote_extractor)
     assert analyzer.model["backend"] == "ensemble" and analyzer.model["calibrated"]
     assert analyzer.model["name"] == "tiny-ensemble"
+    assert [(m["name"], m["weight"]) for m in analyzer.model["members"]] == [
+        ("tiny-news", 0.75), ("baseline", 0.25)]
+    assert analyzer.model["members"][0]["version"] == "0.0.1"
     text = ("Apple said it was proud to support the plan. \"We welcome it,\" a spokesman said. "
             "\"I will quit over this,\" one employee said.")
     obj = analyzer.analyze(text, title="Apple's plan").to_dict()
