@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from newsstance.inference.calibration import CalibratedClassifier
-from newsstance.inference.checksums import INFO_FILE
+from newsstance.inference.checksums import read_info
 from newsstance.inference.encoding import EncodingSettings
 from newsstance.inference.loading import ModelNotFoundError, load_classifier
 from newsstance.inference.quote import Quote
@@ -60,14 +60,10 @@ class Classifier(Protocol):
 
 
 def _read_info(root: Path) -> dict[str, Any]:
-    import json
-
-    path = root / INFO_FILE
     try:
-        info = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        return read_info(root)
     except ValueError:
-        info = {}
-    return info if isinstance(info, dict) else {}
+        return {}
 
 
 def _version(info: Mapping[str, Any]) -> str:

@@ -13,7 +13,6 @@ stance and sentiment scores, which are differences of probabilities).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from newsstance.inference.checksums import INFO_FILE
+from newsstance.inference.checksums import INFO_FILE, read_info
 
 CALIBRATION_KEY = "calibration"
 
@@ -44,13 +43,7 @@ def scale_probabilities(probs: np.ndarray, temperature: float) -> np.ndarray:
 def read_temperatures(model_dir: str | Path) -> dict[str, float]:
     """Task -> temperature from ``model_dir/newsstance.json`` ({} when it has none)."""
     path = Path(model_dir) / INFO_FILE
-    if not path.is_file():
-        return {}
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CalibrationError(f"cannot read {path}: {exc}") from exc
-    entry = info.get(CALIBRATION_KEY) if isinstance(info, dict) else None
+    entry = read_info(model_dir, CalibrationError).get(CALIBRATION_KEY)
     if entry is None:
         return {}
     temps = entry.get("temperatures") if isinstance(entry, dict) else None

@@ -19,7 +19,6 @@ of the member's weights: a swapped or altered member is refused at load time.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from newsstance.inference.checksums import INFO_FILE, sha256_file
+from newsstance.inference.checksums import INFO_FILE, read_info, sha256_file
 
 ENSEMBLE_KIND = "ensemble"
 ENSEMBLE_KEY = "ensemble"
@@ -139,22 +138,10 @@ class MemberSpec:
     info_sha256: str
 
 
-def read_info(root: str | Path) -> dict[str, Any]:
-    """``root/newsstance.json`` as a dict ({} when absent or not a JSON object)."""
-    path = Path(root) / INFO_FILE
-    if not path.is_file():
-        return {}
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise EnsembleError(f"cannot read {path}: {exc}") from exc
-    return info if isinstance(info, dict) else {}
-
-
 def is_ensemble_dir(root: str | Path) -> bool:
     """True for a directory whose ``newsstance.json`` says ``"kind": "ensemble"``."""
     try:
-        return read_info(root).get("kind") == ENSEMBLE_KIND
+        return read_info(root, EnsembleError).get("kind") == ENSEMBLE_KIND
     except EnsembleError:
         return False
 
@@ -162,7 +149,7 @@ def is_ensemble_dir(root: str | Path) -> bool:
 def read_members(root: str | Path) -> list[MemberSpec]:
     """The members an ensemble directory records, checked against their ``newsstance.json``."""
     root = Path(root)
-    entry = read_info(root).get(ENSEMBLE_KEY)
+    entry = read_info(root, EnsembleError).get(ENSEMBLE_KEY)
     members = entry.get("members") if isinstance(entry, dict) else None
     if not isinstance(members, list) or not members:
         raise EnsembleError(f"{root / INFO_FILE}: no 'ensemble.members' list")

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from newsstance.inference.checksums import INFO_FILE, sha256_file
+from newsstance.inference.checksums import INFO_FILE, read_info, sha256_file
 from newsstance.inference.ensemble import (
     ENSEMBLE_KEY,
     ENSEMBLE_KIND,
@@ -24,7 +24,6 @@ from newsstance.inference.ensemble import (
     EnsembleError,
     check_weights,
     is_ensemble_dir,
-    read_info,
 )
 from newsstance.inference.linear_backend import ARRAYS_FILE, SPEC_FILE, is_linear_dir
 
