@@ -115,7 +115,9 @@ def build_ensemble(members: Sequence[str | Path], dest: str | Path, *,
         info["labels"] = classifier.labels
         (work / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         (work / CARD_FILE).write_text(_card(info, command), encoding="utf-8")
-        if out.exists():
+        if out.is_dir():
             shutil.rmtree(out)
+        elif out.exists():
+            out.unlink()
         work.rename(out)
     return out

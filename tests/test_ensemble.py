@@ -159,6 +159,11 @@ def test_analyzer_and_cli_run_an_ensemble(ensemble_dir, quote_extractor, tmp_pat
                  "--no-plots"]) == 0
     result = json.loads(next((out / "ev").glob("eval_*.json")).read_text())
     assert result["model_kind"] == "ensemble" and result["tasks"]["stance"]["n"] == 12
+    # an ONNX bundle (here the ensemble's transformer member) is evaluated in ONNX Runtime
+    assert main(["evaluate", str(ensemble_dir / "transformer"), "--data", str(dev), "-o",
+                 str(out / "ev1"), "--no-plots"]) == 0
+    result = json.loads(next((out / "ev1").glob("eval_*.json")).read_text())
+    assert result["model_kind"] == "onnx" and result["tasks"]["stance"]["n"] == 12
 
 
 def test_an_ensemble_takes_its_own_temperatures_on_top(ensemble_dir, tmp_path):
