@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from newsstance.inference.checksums import INFO_FILE, read_info
+from newsstance.inference.task_probs import TaskPredictions, task_probabilities
 
 CALIBRATION_KEY = "calibration"
 
@@ -60,7 +61,7 @@ def read_temperatures(model_dir: str | Path) -> dict[str, float]:
 
 
 @dataclass
-class CalibratedClassifier:
+class CalibratedClassifier(TaskPredictions):
     """A classifier whose probabilities are temperature-scaled per task."""
 
     classifier: Any
@@ -83,22 +84,9 @@ class CalibratedClassifier:
     def predict_proba_tasks(self, examples: Sequence[Mapping[str, Any]], tasks: Sequence[str],
                             batch_size: int | None = None) -> dict[str, np.ndarray]:
         """The wrapped classifier's probabilities, scaled (``batch_size``: its default)."""
-        kwargs = {} if batch_size is None else {"batch_size": batch_size}
-        if hasattr(self.classifier, "predict_proba_tasks"):
-            raw = self.classifier.predict_proba_tasks(examples, tasks, **kwargs)
-        else:  # e.g. the scikit-learn baseline
-            raw = {t: self.classifier.predict_proba(examples, t, **kwargs) for t in tasks}
+        raw = task_probabilities(self.classifier, examples, tasks, batch_size)
         return {task: (scale_probabilities(p, self.temperatures[task]) if task in
                        self.temperatures and len(p) else p) for task, p in raw.items()}
-
-    def predict_proba(self, examples: Sequence[Mapping[str, Any]], task: str,
-                      batch_size: int | None = None) -> np.ndarray:
-        return self.predict_proba_tasks(examples, [task], batch_size)[task]
-
-    def predict(self, examples: Sequence[Mapping[str, Any]], task: str,
-                batch_size: int | None = None) -> list[str]:
-        labels = self.labels[task]
-        return [labels[i] for i in self.predict_proba(examples, task, batch_size).argmax(axis=1)]
 
 
 def with_calibration(classifier: Any, model_dir: str | Path) -> Any:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from newsstance.inference.checksums import INFO_FILE, read_info, sha256_file
+from newsstance.inference.task_probs import TaskPredictions, task_probabilities
 
 ENSEMBLE_KIND = "ensemble"
 ENSEMBLE_KEY = "ensemble"
@@ -59,16 +60,8 @@ def pool_probabilities(probs: Sequence[np.ndarray], weights: Sequence[float]) ->
     return out / out.sum(axis=1, keepdims=True)
 
 
-def _member_probs(member: Any, examples: Sequence[Mapping[str, Any]], tasks: Sequence[str],
-                  batch_size: int | None) -> dict[str, np.ndarray]:
-    kwargs = {} if batch_size is None else {"batch_size": batch_size}
-    if hasattr(member, "predict_proba_tasks"):
-        return member.predict_proba_tasks(examples, tasks, **kwargs)
-    return {t: member.predict_proba(examples, t, **kwargs) for t in tasks}
-
-
 @dataclass
-class EnsembleClassifier:
+class EnsembleClassifier(TaskPredictions):
     """Classifiers (anything with ``labels`` and ``predict_proba[_tasks]``) pooled log-linearly.
 
     The tasks are those every member has, with the first member's label order (the others'
@@ -111,19 +104,10 @@ class EnsembleClassifier:
                            f"{list(self.labels)})")
         if len(examples) == 0:
             return {t: np.zeros((0, len(self.labels[t]))) for t in tasks}
-        outs = [_member_probs(m, examples, tasks, batch_size) for m in self.members]
+        outs = [task_probabilities(m, examples, tasks, batch_size) for m in self.members]
         return {t: pool_probabilities([np.asarray(o[t])[:, cols] for o, cols in
                                        zip(outs, self._columns[t], strict=True)], self.weights)
                 for t in tasks}
-
-    def predict_proba(self, examples: Sequence[Mapping[str, Any]], task: str,
-                      batch_size: int | None = None) -> np.ndarray:
-        return self.predict_proba_tasks(examples, [task], batch_size)[task]
-
-    def predict(self, examples: Sequence[Mapping[str, Any]], task: str,
-                batch_size: int | None = None) -> list[str]:
-        labels = self.labels[task]
-        return [labels[i] for i in self.predict_proba(examples, task, batch_size).argmax(axis=1)]
 
 
 # --------------------------------------------------------------------------- directories
