@@ -22,6 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+#: How the model pools a window's tokens: ``mean`` (all of them) or ``mean+focus`` (that mean
+#: beside the mean over the window's ``focus_mask`` tokens: the marked quote and target mention).
+POOLINGS = ("mean", "mean+focus")
+
 
 @dataclass(frozen=True)
 class EncodingSettings:
@@ -70,12 +74,18 @@ class TextPair:
     """One example's model input before tokenisation.
 
     ``quote_span`` is the character span of the marked quote (markers included) in ``second``,
-    or ``None`` when the example marks no quote.
+    or ``None`` when the example marks no quote; ``mention_span`` likewise for the bracketed
+    target mention.
     """
 
     first: str
     second: str
     quote_span: tuple[int, int] | None = None
+    mention_span: tuple[int, int] | None = None
+
+    def focus_spans(self) -> list[tuple[int, int]]:
+        """The marked spans of ``second`` (quote, target mention) that focus pooling reads."""
+        return [s for s in (self.quote_span, self.mention_span) if s is not None]
 
 
 @dataclass
@@ -89,6 +99,8 @@ class EncodedWindows:
     window_example: list[int] = field(default_factory=list)
     #: 1.0 for windows to average over (quote windows when the example has a quote), else 0.0
     window_weight: list[float] = field(default_factory=list)
+    #: per token, 1 inside a marked quote or target mention of the second segment, else 0
+    focus_mask: list[list[int]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -181,22 +193,24 @@ def build_pair(example: Mapping[str, Any], settings: EncodingSettings) -> TextPa
         inserts += [(mention[0], 1, t_open), (mention[1], 2, t_close)]
     inserts.sort()
     prefix = speaker_prefix(example)
-    pieces, pos, quote_span = [prefix], start, None
+    pieces, pos = [prefix], start
+    spans: dict[int, tuple[int, int]] = {}  # opening marker order -> span, markers included
     length = len(prefix)
-    q_from = 0
+    opened: dict[int, int] = {}
     for at, order, marker in inserts:
         pieces.append(text[pos:at])
         length += at - pos
         pos = at
-        if order == 0:
-            q_from = length
+        if order in (0, 1):
+            opened[order] = length
         pieces.append(marker)
         length += len(marker)
-        if order == 3:
-            quote_span = (q_from, length)
+        if order in (2, 3):
+            spans[3 - order] = (opened[3 - order], length)
     pieces.append(text[pos:end])
     second = "".join(pieces)
-    return TextPair(first=_clean(example.get("target")), second=second, quote_span=quote_span)
+    return TextPair(first=_clean(example.get("target")), second=second,
+                    quote_span=spans.get(0), mention_span=spans.get(1))
 
 
 def _cut_target(tokenizer: Any, target: str, max_tokens: int) -> str:
@@ -229,12 +243,21 @@ def encode_pairs(tokenizer: Any, pairs: Sequence[TextPair],
         out.token_type_ids.append(list(enc["token_type_ids"][w]))
         out.attention_mask.append(list(enc["attention_mask"][w]))
         out.window_example.append(int(example))
-        span = pairs[example].quote_span
+        pair = pairs[example]
+        focus = pair.focus_spans()
+        mask = [0] * len(enc["input_ids"][w])
         has_quote = False
-        if span is not None:
+        if focus:
             seq_ids = enc.sequence_ids(w)
-            has_quote = any(s == 1 and a < span[1] and span[0] < b
-                            for s, (a, b) in zip(seq_ids, enc["offset_mapping"][w], strict=True))
+            for k, (s, (a, b)) in enumerate(zip(seq_ids, enc["offset_mapping"][w], strict=True)):
+                if s != 1:
+                    continue
+                if any(lo < b and a < hi for lo, hi in focus):
+                    mask[k] = 1
+                q = pair.quote_span
+                if q is not None and a < q[1] and q[0] < b:
+                    has_quote = True
+        out.focus_mask.append(mask)
         in_quote.append(has_quote)
     out.window_weight = window_weights(out.window_example, in_quote)
     return out

@@ -1,17 +1,22 @@
-"""The quote model: one transformer encoder, mean pooling, a linear head per task.
+"""The quote model: one transformer encoder, pooled windows, a linear head per task.
 
 A model directory holds:
 
 - ``model.safetensors``: the state dict (encoder + heads), safetensors only;
 - ``config.json``: the encoder's config with ``id2label``/``label2id`` (stance labels) and a
   ``newsstance`` entry: ``task_labels`` (task -> label list), ``encoding`` (the
-  :class:`~newsstance.inference.encoding.EncodingSettings`), ``pooling``, ``format_version``;
+  :class:`~newsstance.inference.encoding.EncodingSettings`), ``pooling`` (see
+  :data:`POOLINGS`), ``format_version``;
 - the tokenizer files;
 - optionally ``newsstance.json`` (provenance; its ``weights_sha256`` is checked when present),
   ``metrics.json`` and a model card ``README.md``.
 
-An example's windows are pooled into one vector (weighted mean of the windows' mean-pooled
-embeddings); as the heads are linear this equals averaging the windows' logits.
+Each window becomes one vector: with ``pooling="mean"`` the mean of its token embeddings; with
+``"mean+focus"`` that mean concatenated with the mean over its *focus* tokens (the quote and the
+target mention, markers included: ``EncodedWindows.focus_mask``), so the heads see the quote
+itself apart from the context around it (a window without focus tokens uses its mean twice).
+An example's windows are then averaged (weighted by ``window_weight``); as the heads are linear
+this equals averaging the windows' logits.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from torch import nn
 
 from newsstance.inference.checksums import INFO_FILE as PROVENANCE_FILE
 from newsstance.inference.checksums import sha256_file
-from newsstance.inference.encoding import EncodedWindows, EncodingSettings
+from newsstance.inference.encoding import POOLINGS, EncodedWindows, EncodingSettings
 
 #: Label order of each task head (index = class id).
 DEFAULT_TASK_LABELS: dict[str, list[str]] = {
@@ -44,31 +49,49 @@ class ModelLoadError(ValueError):
 
 
 class MultiTaskQuoteModel(nn.Module):
-    """Encoder + mean pooling + one linear head per task."""
+    """Encoder + window pooling (:data:`POOLINGS`) + one linear head per task."""
 
     def __init__(self, encoder: nn.Module, task_labels: Mapping[str, Sequence[str]],
-                 dropout: float = 0.1) -> None:
+                 dropout: float = 0.1, pooling: str = "mean") -> None:
         super().__init__()
         if not task_labels:
             raise ValueError("task_labels must name at least one task")
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
         self.encoder = encoder
+        self.pooling = pooling
         self.task_labels = {task: list(labels) for task, labels in task_labels.items()}
-        hidden = int(encoder.config.hidden_size)
+        hidden = int(encoder.config.hidden_size) * (2 if self.uses_focus else 1)
         self.dropout = nn.Dropout(dropout)
         self.heads = nn.ModuleDict(
             {task: nn.Linear(hidden, len(labels)) for task, labels in self.task_labels.items()})
         self.uses_token_types = int(getattr(encoder.config, "type_vocab_size", 0) or 0) >= 2
 
+    @property
+    def uses_focus(self) -> bool:
+        """Whether the model reads ``focus_mask`` (``pooling="mean+focus"``)."""
+        return self.pooling == "mean+focus"
+
     def embed_windows(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                      token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
-        """Mean-pooled embedding of each window: (n_windows, hidden)."""
+                      token_type_ids: torch.Tensor | None = None,
+                      focus_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Pooled embedding of each window: (n_windows, hidden), or (n_windows, 2 * hidden)
+        with focus pooling (``focus_mask`` required then)."""
         kwargs: dict[str, torch.Tensor] = {"input_ids": input_ids,
                                            "attention_mask": attention_mask}
         if token_type_ids is not None and self.uses_token_types:
             kwargs["token_type_ids"] = token_type_ids
         hidden = self.encoder(**kwargs).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        if not self.uses_focus:
+            return mean
+        if focus_mask is None:
+            raise ValueError("this model pools over focus tokens: focus_mask is required")
+        focus = focus_mask.unsqueeze(-1).to(hidden.dtype) * mask
+        count = focus.sum(1)
+        focus_mean = (hidden * focus).sum(1) / count.clamp(min=1e-9)
+        return torch.cat([mean, torch.where(count > 0, focus_mean, mean)], dim=-1)
 
     @staticmethod
     def pool_examples(window_emb: torch.Tensor, window_example: torch.Tensor,
@@ -84,9 +107,10 @@ class MultiTaskQuoteModel(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 window_example: torch.Tensor, window_weight: torch.Tensor, n_examples: int,
                 token_type_ids: torch.Tensor | None = None,
-                tasks: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+                tasks: Sequence[str] | None = None,
+                focus_mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Logits of each requested task (default: all) per example."""
-        emb = self.embed_windows(input_ids, attention_mask, token_type_ids)
+        emb = self.embed_windows(input_ids, attention_mask, token_type_ids, focus_mask)
         pooled = self.dropout(self.pool_examples(emb, window_example, window_weight, n_examples))
         return {task: self.heads[task](pooled) for task in (tasks or self.heads.keys())}
 
@@ -104,6 +128,7 @@ def windows_to_tensors(windows: EncodedWindows, pad_id: int,
         "input_ids": pad(windows.input_ids, pad_id),
         "attention_mask": pad(windows.attention_mask, 0),
         "token_type_ids": pad(windows.token_type_ids, 0),
+        "focus_mask": pad(windows.focus_mask, 0),
         "window_example": torch.tensor(windows.window_example, dtype=torch.long, device=device),
         "window_weight": torch.tensor(windows.window_weight, dtype=torch.float32, device=device),
     }
@@ -125,7 +150,7 @@ def save_model_dir(model: MultiTaskQuoteModel, tokenizer: Any, path: str | Path,
         "format_version": FORMAT_VERSION,
         "task_labels": model.task_labels,
         "encoding": settings.to_dict(),
-        "pooling": "mean",
+        "pooling": model.pooling,
         "id2label_task": first_task,
     }
     config.save_pretrained(out)
@@ -213,7 +238,11 @@ def load_model_dir(path: str | Path, device: str | torch.device = "cpu") -> Load
         raise ModelLoadError(f"cannot load the tokenizer files in {root}: {exc}") from exc
     settings = EncodingSettings.from_dict(meta.get("encoding", {}))
     task_labels = {t: list(v) for t, v in meta["task_labels"].items()}
-    model = MultiTaskQuoteModel(AutoModel.from_config(config), task_labels)
+    pooling = meta.get("pooling", "mean")
+    if pooling not in POOLINGS:
+        raise ModelLoadError(f"{root / CONFIG_FILE}: unknown pooling {pooling!r}; this newsstance "
+                             f"knows {', '.join(POOLINGS)}: upgrade newsstance")
+    model = MultiTaskQuoteModel(AutoModel.from_config(config), task_labels, pooling=pooling)
     try:
         state = load_file(str(root / WEIGHTS_FILE))
     except (SafetensorError, OSError) as exc:

@@ -23,6 +23,7 @@ class InputWindows:
     input_ids: list[list[int]]
     token_type_ids: list[list[int]]
     weights: list[float]
+    focus_mask: list[list[int]]
 
     @property
     def n_tokens(self) -> int:
@@ -36,11 +37,12 @@ def pretokenize(tokenizer: Any, inputs: Sequence[TaskInput], settings: EncodingS
     for start in range(0, len(inputs), chunk):
         part = inputs[start:start + chunk]
         enc = encode_pairs(tokenizer, [build_pair(i.example, settings) for i in part], settings)
-        per = [InputWindows([], [], []) for _ in part]
+        per = [InputWindows([], [], [], []) for _ in part]
         for w, example in enumerate(enc.window_example):
             per[example].input_ids.append(enc.input_ids[w])
             per[example].token_type_ids.append(enc.token_type_ids[w])
             per[example].weights.append(enc.window_weight[w])
+            per[example].focus_mask.append(enc.focus_mask[w])
         out.extend(per)
     return out
 
@@ -62,19 +64,22 @@ def make_batches(sizes: Sequence[int], batch_size: int, rng: random.Random,
 def collate(batch: Sequence[int], windows: Sequence[InputWindows], inputs: Sequence[TaskInput],
             task_labels: dict[str, list[str]], pad_id: int) -> dict[str, Any]:
     """Tensors of one batch: padded windows, window→input map, labels (-100 = none), weights."""
-    ids, types, weights, owner = [], [], [], []
+    ids, types, focus, weights, owner = [], [], [], [], []
     for pos, i in enumerate(batch):
         ids += windows[i].input_ids
         types += windows[i].token_type_ids
+        focus += windows[i].focus_mask
         weights += windows[i].weights
         owner += [pos] * len(windows[i].input_ids)
     width = max(len(r) for r in ids)
     input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
     token_type_ids = torch.zeros((len(ids), width), dtype=torch.long)
     attention_mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for r, (row, trow) in enumerate(zip(ids, types, strict=True)):
+    focus_mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for r, (row, trow, frow) in enumerate(zip(ids, types, focus, strict=True)):
         input_ids[r, :len(row)] = torch.tensor(row)
         token_type_ids[r, :len(row)] = torch.tensor(trow)
+        focus_mask[r, :len(row)] = torch.tensor(frow)
         attention_mask[r, :len(row)] = 1
     labels = {}
     for task, labs in task_labels.items():
@@ -83,7 +88,7 @@ def collate(batch: Sequence[int], windows: Sequence[InputWindows], inputs: Seque
                                      else -100 for i in batch], dtype=torch.long)
     return {
         "model": {"input_ids": input_ids, "attention_mask": attention_mask,
-                  "token_type_ids": token_type_ids,
+                  "token_type_ids": token_type_ids, "focus_mask": focus_mask,
                   "window_example": torch.tensor(owner, dtype=torch.long),
                   "window_weight": torch.tensor(weights, dtype=torch.float32),
                   "n_examples": len(batch)},

