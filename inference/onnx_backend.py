@@ -237,8 +237,8 @@ class OnnxQuoteClassifier:
                              f"{', '.join(sorted(self.task_labels))}")
 
     def window_logits(self, input_ids: list[list[int]], attention_mask: list[list[int]],
-                      token_type_ids: list[list[int]], tasks: Sequence[str]
-                      ) -> dict[str, np.ndarray]:
+                      token_type_ids: list[list[int]], tasks: Sequence[str],
+                      focus_mask: list[list[int]] | None = None) -> dict[str, np.ndarray]:
         """Logits of each window, run in length-sorted batches of :attr:`window_batch`."""
         n = len(input_ids)
         out = {t: np.zeros((n, len(self.task_labels[t])), dtype=np.float32) for t in tasks}
@@ -259,6 +259,10 @@ class OnnxQuoteClassifier:
                     "attention_mask": padded(attention_mask, 0)}
             if "token_type_ids" in names:
                 feed["token_type_ids"] = padded(token_type_ids, 0)
+            if "focus_mask" in names:
+                if focus_mask is None:
+                    raise ValueError("this graph pools over focus tokens: focus_mask is required")
+                feed["focus_mask"] = padded(focus_mask, 0)
             for task, logits in zip(tasks, self.session.run(fetch, feed), strict=True):
                 out[task][idx] = logits
         return out
@@ -282,7 +286,8 @@ class OnnxQuoteClassifier:
             keep = [i for i, w in enumerate(windows.window_weight) if w > 0]
             logits = self.window_logits([windows.input_ids[i] for i in keep],
                                         [windows.attention_mask[i] for i in keep],
-                                        [windows.token_type_ids[i] for i in keep], tasks)
+                                        [windows.token_type_ids[i] for i in keep], tasks,
+                                        [windows.focus_mask[i] for i in keep])
             example = np.asarray([windows.window_example[i] for i in keep], dtype=np.int64)
             weight = np.asarray([windows.window_weight[i] for i in keep], dtype=np.float64)
             totals = np.bincount(example, weights=weight, minlength=len(chunk))

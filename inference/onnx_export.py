@@ -1,7 +1,8 @@
 """Export a model directory to ONNX (``model.onnx``) and int8 (``model.int8.onnx``).
 
 :func:`export_onnx` loads the safetensors model with PyTorch, exports a graph mapping token windows
-(``input_ids``, ``attention_mask``, ``token_type_ids`` when the encoder uses them) to one logits
+(``input_ids``, ``attention_mask``, ``token_type_ids`` when the encoder uses them, ``focus_mask``
+when the model pools over focus tokens) to one logits
 tensor per task (``logits_<task>``: (windows, labels)), quantizes it dynamically to int8 with
 ``onnxruntime.quantization.quantize_dynamic`` (per-channel, reduced range), checks both against
 PyTorch on a few inputs, and records the sha256 of the ONNX, config and tokenizer files in
@@ -66,8 +67,16 @@ CHECK_EXAMPLES = [
 ]
 
 
+def graph_inputs(model: Any) -> list[str]:
+    """The graph's input names, in order, for a :class:`MultiTaskQuoteModel`."""
+    return (["input_ids", "attention_mask"]
+            + (["token_type_ids"] if model.uses_token_types else [])
+            + (["focus_mask"] if model.uses_focus else []))
+
+
 def _window_module(model: Any) -> Any:
-    """A torch module: windows -> tuple of per-task logits (the heads on mean-pooled windows)."""
+    """A torch module: windows -> tuple of per-task logits (the heads on pooled windows); its
+    positional inputs are :func:`graph_inputs`."""
     from torch import nn
 
     class WindowLogits(nn.Module):
@@ -75,9 +84,12 @@ def _window_module(model: Any) -> Any:
             super().__init__()
             self.inner = inner
             self.tasks = list(inner.task_labels)
+            self.input_names = graph_inputs(inner)
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
-            emb = self.inner.embed_windows(input_ids, attention_mask, token_type_ids)
+        def forward(self, *inputs: Any) -> Any:
+            named = dict(zip(self.input_names, inputs, strict=True))
+            emb = self.inner.embed_windows(named["input_ids"], named["attention_mask"],
+                                           named.get("token_type_ids"), named.get("focus_mask"))
             return tuple(self.inner.heads[t](emb) for t in self.tasks)
 
     return WindowLogits(model).eval()
@@ -116,7 +128,6 @@ def export_onnx(model_dir: str | Path, *, quantize: bool = True, opset: int = 17
     loaded = load_model_dir(root)
     module = _window_module(loaded.model)
     tasks = module.tasks
-    use_types = loaded.model.uses_token_types
     windows = encode_examples(loaded.tokenizer, CHECK_EXAMPLES, loaded.settings)
     width = max(len(r) for r in windows.input_ids)
     pad_id = loaded.tokenizer.pad_token_id or 0
@@ -126,8 +137,9 @@ def export_onnx(model_dir: str | Path, *, quantize: bool = True, opset: int = 17
 
     feed = {"input_ids": pad(windows.input_ids, pad_id),
             "attention_mask": pad(windows.attention_mask, 0),
-            "token_type_ids": pad(windows.token_type_ids, 0)}
-    input_names = ["input_ids", "attention_mask"] + (["token_type_ids"] if use_types else [])
+            "token_type_ids": pad(windows.token_type_ids, 0),
+            "focus_mask": pad(windows.focus_mask, 0)}
+    input_names = module.input_names
     output_names = [f"logits_{t}" for t in tasks]
     args = tuple(torch.from_numpy(feed[n]) for n in input_names)
     axes = {n: {0: "windows", 1: "tokens"} for n in input_names}

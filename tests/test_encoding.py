@@ -122,6 +122,24 @@ def test_windows_without_the_quote_are_not_averaged(tokenizer):
     assert [windows.window_weight[i] for i in windows.windows_of(1)] == [1.0]
 
 
+def test_focus_mask_marks_the_quote_and_the_target_mention(tokenizer):
+    settings = EncodingSettings(max_length=64, stride=8, context_chars=200)
+    text = "the company said it will support the plan . we hate it , said jane doe ."
+    q0, m0 = text.index("we hate it"), text.index("the plan")
+    examples = [{"text": text, "quote_start": q0, "quote_end": q0 + 10, "target": "the plan",
+                 "target_start": m0, "target_end": m0 + 8}, {"text": "shares fell"}]
+    windows = encode_examples(tokenizer, examples, settings)
+    assert [len(m) for m in windows.focus_mask] == [len(ids) for ids in windows.input_ids]
+    tokens = tokenizer.convert_ids_to_tokens(windows.input_ids[0])
+    focused = [t for t, f in zip(tokens, windows.focus_mask[0], strict=True) if f]
+    # the mention and the quote of the second segment, markers included; not the target segment
+    assert focused == ["[", "the", "plan", "]", "«", "we", "hate", "it", "»"]
+    assert tokens.count("plan") == 2
+    assert windows.focus_mask[1] == [0] * len(windows.input_ids[1])
+    pair = build_pair(examples[0], settings)
+    assert [pair.second[a:b] for a, b in pair.focus_spans()] == ["« we hate it »", "[the plan]"]
+
+
 def test_window_weights_fall_back_to_all_windows():
     assert window_weights([0, 0, 1, 1], [False, True, False, False]) == [0.0, 1.0, 1.0, 1.0]
 

@@ -27,12 +27,13 @@ EXAMPLES = [
 SETTINGS = EncodingSettings(max_length=32, stride=8, context_chars=100)
 
 
-def _build(tiny_bert_dir, task_labels=DEFAULT_TASK_LABELS):
+def _build(tiny_bert_dir, task_labels=DEFAULT_TASK_LABELS, pooling="mean"):
     from transformers import AutoModel, AutoTokenizer
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(1)
-        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), task_labels)
+        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), task_labels,
+                                    pooling=pooling)
     return model, AutoTokenizer.from_pretrained(tiny_bert_dir)
 
 
@@ -100,6 +101,55 @@ def test_long_example_averages_its_windows(model_dir):
         per_window = clf.model.heads["stance"](emb)
     expected = torch.softmax(per_window.mean(0), -1).numpy()
     np.testing.assert_allclose(clf.predict_proba(EXAMPLES[2:], "stance")[0], expected, atol=1e-5)
+
+
+def test_focus_pooling_is_the_mean_beside_the_mean_over_focus_tokens(tiny_bert_dir):
+    from newsstance.inference.encoding import encode_examples
+    from newsstance.inference.modeling import windows_to_tensors
+
+    model, tokenizer = _build(tiny_bert_dir, pooling="mean+focus")
+    model.eval()
+    hidden_size = model.encoder.config.hidden_size
+    assert model.heads["stance"].in_features == 2 * hidden_size
+    windows = encode_examples(tokenizer, EXAMPLES, SETTINGS)
+    assert any(map(any, windows.focus_mask)) and not all(map(any, windows.focus_mask))
+    t = windows_to_tensors(windows, tokenizer.pad_token_id)
+    with torch.inference_mode():
+        emb = model.embed_windows(t["input_ids"], t["attention_mask"], t["token_type_ids"],
+                                  t["focus_mask"])
+        hidden = model.encoder(input_ids=t["input_ids"], attention_mask=t["attention_mask"],
+                               token_type_ids=t["token_type_ids"]).last_hidden_state
+    for w, ids in enumerate(windows.input_ids):
+        h = hidden[w, :len(ids)]
+        focus = torch.tensor(windows.focus_mask[w], dtype=torch.bool)
+        mean = h.mean(0)
+        want = torch.cat([mean, h[focus].mean(0) if focus.any() else mean])
+        torch.testing.assert_close(emb[w], want, atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match="focus_mask is required"):
+        model.embed_windows(t["input_ids"], t["attention_mask"], t["token_type_ids"])
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        MultiTaskQuoteModel(model.encoder, DEFAULT_TASK_LABELS, pooling="max")
+
+
+def test_focus_pooling_survives_save_and_load(tiny_bert_dir, tmp_path):
+    model, tokenizer = _build(tiny_bert_dir, pooling="mean+focus")
+    before = QuoteClassifier(model, tokenizer, SETTINGS).predict_proba(EXAMPLES, "stance")
+    save_model_dir(model, tokenizer, tmp_path / "m", SETTINGS)
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["newsstance"]["pooling"] == "mean+focus"
+    loaded = load_model_dir(tmp_path / "m")
+    assert loaded.model.pooling == "mean+focus"
+    clf = QuoteClassifier.from_pretrained(tmp_path / "m")
+    np.testing.assert_allclose(clf.predict_proba(EXAMPLES, "stance"), before, atol=1e-6)
+    # the same weights read with mean pooling would not even fit the heads
+    config["newsstance"]["pooling"] = "mean"
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="wrong shape"):
+        load_model_dir(tmp_path / "m")
+    config["newsstance"]["pooling"] = "max"
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="unknown pooling 'max'"):
+        load_model_dir(tmp_path / "m")
 
 
 def test_missing_weights_file(model_dir):

@@ -86,6 +86,42 @@ def test_onnx_fp32_matches_torch(analyzer_model_dir):
         onnx_clf.predict(EXAMPLES, "role")
 
 
+def test_focus_pooling_exports_with_a_focus_mask_input(tiny_bert_dir, tmp_path):
+    import onnxruntime as ort
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from newsstance.inference.encoding import EncodingSettings
+    from newsstance.inference.modeling import (
+        DEFAULT_TASK_LABELS,
+        MultiTaskQuoteModel,
+        save_model_dir,
+    )
+    from newsstance.inference.onnx_export import export_onnx
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(5)
+        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), DEFAULT_TASK_LABELS,
+                                    pooling="mean+focus")
+    path = tmp_path / "focus"
+    save_model_dir(model, AutoTokenizer.from_pretrained(tiny_bert_dir), path,
+                   EncodingSettings(max_length=64, stride=16, context_chars=200))
+    export_onnx(path)
+    session = ort.InferenceSession(str(path / "model.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == [
+        "input_ids", "attention_mask", "token_type_ids", "focus_mask"]
+    want = QuoteClassifier.from_pretrained(path).predict_proba_tasks(EXAMPLES,
+                                                                     ["stance", "sentiment"])
+    fp32 = OnnxQuoteClassifier.from_pretrained(path, quantized=False)
+    int8 = OnnxQuoteClassifier.from_pretrained(path)
+    for clf, atol in ((fp32, 1e-4), (int8, 0.05)):
+        got = clf.predict_proba_tasks(EXAMPLES, ["stance", "sentiment"])
+        for task in ("stance", "sentiment"):
+            np.testing.assert_allclose(got[task], want[task], atol=atol)
+    with pytest.raises(ValueError, match="focus_mask is required"):
+        fp32.window_logits([[2, 3]], [[1, 1]], [[0, 0]], ["stance"])
+
+
 def test_session_threads_are_session_local(analyzer_model_dir):
     import onnxruntime as ort
 

@@ -39,6 +39,7 @@ from newsstance.training.config import (
     ({"warmup": 1.5}, "warmup"),
     ({"label_smoothing": -0.1}, "label_smoothing"),
     ({"class_weighting": "inverse"}, "class_weighting must be one of"),
+    ({"pooling": "max"}, "pooling must be one of"),
     ({"max_train_samples": 0}, "max_train_samples"),
     ({"stride": 100, "max_length": 128}, "stride"),
     ({"time_budget_minutes": -1}, "time_budget_minutes"),

@@ -56,6 +56,20 @@ def test_train_save_load_predict(trained):
     assert best["dev"] == metrics["dev"]
 
 
+def test_focus_pooling_trains_saves_and_reloads(source, tiny_bert_dir, tmp_path):
+    config = TrainConfig.from_dict({**tiny_config(source, tiny_bert_dir, tmp_path / "focus"),
+                                    "pooling": "mean+focus", "epochs": 1})
+    result = train(config, progress=False)
+    saved = json.loads((result.output_dir / "config.json").read_text())
+    assert saved["newsstance"]["pooling"] == "mean+focus"
+    assert "focus-pooled" in (result.output_dir / "README.md").read_text()
+    clf = QuoteClassifier.from_pretrained(result.output_dir)
+    assert clf.model.pooling == "mean+focus"
+    metrics = json.loads((result.output_dir / "metrics.json").read_text())
+    assert metrics["dev"] == result.dev
+    assert clf.predict_proba(quote_rows(3, 2, "y"), "stance").shape == (6, 3)
+
+
 def test_same_seed_same_metrics(trained, source, tiny_bert_dir, tmp_path):
     config, result = trained
     steps: list[tuple[int, float]] = []
@@ -230,6 +244,8 @@ def test_init_from_must_match_the_config(trained, source, tiny_bert_dir, tmp_pat
                   progress=False)
     saved = json.loads((wider.output_dir / "config.json").read_text())
     assert saved["newsstance"]["encoding"]["context_chars"] == 300
+    with pytest.raises(ConfigError, match="pools with 'mean', this config with 'mean\\+focus'"):
+        train(TrainConfig.from_dict({**config, "pooling": "mean+focus"}), progress=False)
     with pytest.raises(ConfigError, match="init_from: model directory not found"):
         train(TrainConfig.from_dict({**config, "init_from": str(tmp_path / "nowhere")}),
               progress=False)

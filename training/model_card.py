@@ -62,6 +62,12 @@ def first_stage_section(first: Mapping[str, Any] | None) -> list[str]:
             *data_table(first.get("data", {}).get("sources", {})), ""]
 
 
+#: How the card names each window pooling (``TrainConfig.pooling``).
+POOLING_WORDS = {"mean": "mean-pooled",
+                 "mean+focus": "focus-pooled (the mean of all tokens beside the mean over the "
+                               "marked quote and target mention)"}
+
+
 def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
                      data: Mapping[str, Any], metrics: Mapping[str, Any],
                      labels: Mapping[str, list[str]], command: str,
@@ -74,7 +80,8 @@ def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
         "# newsstance quote stance and sentiment model",
         "",
         f"A `{config.get('base_model')}` encoder fine-tuned by `newsstance train` with a linear "
-        "head per task on mean-pooled windows"
+        "head per task on " + POOLING_WORDS.get(config.get("pooling", "mean"), "pooled")
+        + " windows"
         + (f", starting from the model in `{config['init_from']}`" if config.get("init_from")
            else "") + ":",
         *[f"- **{task}**: {', '.join(labs)}" for task, labs in labels.items()],
