@@ -985,6 +985,29 @@ only_base = frame[(frame["baseline"] == frame["gold"]) & (frame["minilm"] != fra
 print(f"MiniLM right, baseline wrong: {len(only_minilm)}; the reverse: {len(only_base)}")
 only_minilm.head(5)
 '''),
+    *exercise(4, '''
+**Pooling: what the heads read.** By default a window becomes one vector as the mean of all its
+tokens, so the quote is a minority of what the heads see. `pooling="mean+focus"` puts beside
+that mean the mean over the *focus* tokens: the marked quote and target mention
+(`EncodedWindows.focus_mask`). Print the focus tokens of `train[0]`, then train the same tiny run
+with `config.replace(pooling="mean+focus", output_dir=...)` and compare its dev macro-F1 with the
+first run's. One tiny run per pooling is not a verdict: see the README's *Focus pooling* table
+for the full recipe over ten dev sets (and how the same choice can help one data set and hurt
+another).
+''', '''
+from newsstance.inference.encoding import encode_examples
+
+windows = encode_examples(minilm.tokenizer, [train[0]], minilm.settings)
+tokens = minilm.tokenizer.convert_ids_to_tokens(windows.input_ids[0])
+print("focus tokens:", " ".join(t for t, f in zip(tokens, windows.focus_mask[0]) if f))
+
+focus_config = config.replace(pooling="mean+focus", output_dir=str(WORK / "model_focus"))
+focus_result = trainer.train(focus_config, progress=False)
+pred_focus = QuoteClassifier.from_pretrained(focus_result.output_dir).predict(dev, "stance")
+pd.DataFrame([{"pooling": name, "dev macro-F1": round(
+                   classification_report(gold, pred, labels=LABELS)["macro_f1"], 3)}
+              for name, pred in [("mean", pred_minilm), ("mean+focus", pred_focus)]])
+'''),
     md('''
 ## Clean up
 
