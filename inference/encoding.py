@@ -184,33 +184,35 @@ def build_pair(example: Mapping[str, Any], settings: EncodingSettings) -> TextPa
         start, end = context_bounds(len(text), quote, settings.context_chars, text)
     else:
         start, end = 0, len(text)
-    inserts: list[tuple[int, int, str]] = []  # (position, order, marker)
+    # (position, order, span, marker); at one position closers go first (a span ending where
+    # the next begins), then openers outer before inner (a mention may sit inside the quote)
+    inserts: list[tuple[int, int, str, str]] = []
     q_open, q_close = settings.quote_markers
     t_open, t_close = settings.target_markers
     if quote:
-        inserts += [(quote[0], 0, q_open + " "), (quote[1], 3, " " + q_close)]
+        inserts += [(quote[0], 2, "quote", q_open + " "), (quote[1], 1, "quote", " " + q_close)]
     if mention and start <= mention[0] and mention[1] <= end:
-        inserts += [(mention[0], 1, t_open), (mention[1], 2, t_close)]
+        inserts += [(mention[0], 3, "mention", t_open), (mention[1], 0, "mention", t_close)]
     inserts.sort()
     prefix = speaker_prefix(example)
     pieces, pos = [prefix], start
-    spans: dict[int, tuple[int, int]] = {}  # opening marker order -> span, markers included
+    spans: dict[str, tuple[int, int]] = {}  # span name -> its span in ``second``, markers included
     length = len(prefix)
-    opened: dict[int, int] = {}
-    for at, order, marker in inserts:
+    opened: dict[str, int] = {}
+    for at, order, name, marker in inserts:
         pieces.append(text[pos:at])
         length += at - pos
         pos = at
-        if order in (0, 1):
-            opened[order] = length
+        if order >= 2:
+            opened[name] = length
         pieces.append(marker)
         length += len(marker)
-        if order in (2, 3):
-            spans[3 - order] = (opened[3 - order], length)
+        if order <= 1:
+            spans[name] = (opened[name], length)
     pieces.append(text[pos:end])
     second = "".join(pieces)
     return TextPair(first=_clean(example.get("target")), second=second,
-                    quote_span=spans.get(0), mention_span=spans.get(1))
+                    quote_span=spans.get("quote"), mention_span=spans.get("mention"))
 
 
 def _cut_target(tokenizer: Any, target: str, max_tokens: int) -> str:

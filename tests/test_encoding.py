@@ -140,6 +140,23 @@ def test_focus_mask_marks_the_quote_and_the_target_mention(tokenizer):
     assert [pair.second[a:b] for a, b in pair.focus_spans()] == ["« we hate it »", "[the plan]"]
 
 
+@pytest.mark.parametrize(("text", "quote", "mention", "second"), [
+    ("the plan we hate", (9, 16), (0, 8), "[the plan] « we hate »"),
+    ("the planwe hate", (8, 15), (0, 8), "[the plan]« we hate »"),  # mention ends, quote begins
+    ("we hatethe plan", (0, 7), (7, 15), "« we hate »[the plan]"),  # quote ends, mention begins
+    ("we hate the plan", (0, 16), (8, 16), "« we hate [the plan] »"),  # same end: inner first
+    ("the plan is bad", (0, 15), (0, 8), "« [the plan] is bad »"),  # same start: outer first
+])
+def test_markers_nest_or_follow_each_other(text, quote, mention, second):
+    example = {"text": text, "target": "the plan", "quote_start": quote[0],
+               "quote_end": quote[1], "target_start": mention[0], "target_end": mention[1]}
+    pair = build_pair(example, EncodingSettings())
+    assert pair.second == second
+    assert pair.second[pair.quote_span[0]:pair.quote_span[1]].startswith("«")
+    assert pair.second[pair.quote_span[0]:pair.quote_span[1]].endswith("»")
+    assert pair.second[pair.mention_span[0]:pair.mention_span[1]] == "[the plan]"
+
+
 def test_window_weights_fall_back_to_all_windows():
     assert window_weights([0, 0, 1, 1], [False, True, False, False]) == [0.0, 1.0, 1.0, 1.0]
 
