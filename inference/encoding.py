@@ -245,20 +245,15 @@ def encode_pairs(tokenizer: Any, pairs: Sequence[TextPair],
         out.token_type_ids.append(list(enc["token_type_ids"][w]))
         out.attention_mask.append(list(enc["attention_mask"][w]))
         out.window_example.append(int(example))
-        pair = pairs[example]
-        focus = pair.focus_spans()
+        quote, focus = pairs[example].quote_span, pairs[example].focus_spans()
         mask = [0] * len(enc["input_ids"][w])
         has_quote = False
         if focus:
             seq_ids = enc.sequence_ids(w)
             for k, (s, (a, b)) in enumerate(zip(seq_ids, enc["offset_mapping"][w], strict=True)):
-                if s != 1:
-                    continue
-                if any(lo < b and a < hi for lo, hi in focus):
+                if s == 1 and any(lo < b and a < hi for lo, hi in focus):
                     mask[k] = 1
-                q = pair.quote_span
-                if q is not None and a < q[1] and q[0] < b:
-                    has_quote = True
+                    has_quote = has_quote or (quote is not None and a < quote[1] and quote[0] < b)
         out.focus_mask.append(mask)
         in_quote.append(has_quote)
     out.window_weight = window_weights(out.window_example, in_quote)
