@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from newsstance.inference.encoding import EncodingSettings, build_pair, encode_pairs
+from newsstance.inference.encoding import EncodingSettings, encode_examples, input_length
 from newsstance.inference.modeling import MultiTaskQuoteModel, load_model_dir, windows_to_tensors
 
 
@@ -59,9 +59,8 @@ class QuoteClassifier:
                for t in tasks}
         if not examples:
             return out
-        pairs = [build_pair(e, self.settings) for e in examples]
-        order = sorted(range(len(pairs)),
-                       key=lambda i: len(pairs[i].first) + len(pairs[i].second))
+        lengths = [input_length(e, self.settings) for e in examples]
+        order = sorted(range(len(examples)), key=lengths.__getitem__)
         pad_id = self.tokenizer.pad_token_id or 0
         was_training = self.model.training
         self.model.eval()
@@ -69,7 +68,8 @@ class QuoteClassifier:
             with torch.inference_mode():
                 for start in range(0, len(order), batch_size):
                     idx = order[start:start + batch_size]
-                    windows = encode_pairs(self.tokenizer, [pairs[i] for i in idx], self.settings)
+                    windows = encode_examples(self.tokenizer, [examples[i] for i in idx],
+                                              self.settings)
                     tensors = windows_to_tensors(windows, pad_id, self.device)
                     logits = self.model(**tensors, n_examples=len(idx), tasks=list(tasks))
                     for task in tasks:

@@ -25,6 +25,10 @@ from typing import Any
 #: How the model pools a window's tokens: ``mean`` (all of them) or ``mean+focus`` (that mean
 #: beside the mean over the window's ``focus_mask`` tokens: the marked quote and target mention).
 POOLINGS = ("mean", "mean+focus")
+#: What a model reads: ``pair`` (each quote its own window of context, :func:`build_pair`) or
+#: ``article`` (every quote of the text marked at once and the text read in shared windows,
+#: :mod:`newsstance.inference.article_encoding`; needs ``mean+focus`` pooling).
+INPUT_FORMATS = ("pair", "article")
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,13 @@ class EncodingSettings:
     max_target_tokens: int = 48
     quote_markers: tuple[str, str] = ("«", "»")
     target_markers: tuple[str, str] = ("[", "]")
+    #: ``pair`` or ``article`` (:data:`INPUT_FORMATS`)
+    input_format: str = "pair"
 
     def __post_init__(self) -> None:
+        if self.input_format not in INPUT_FORMATS:
+            raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, "
+                             f"got {self.input_format!r}")
         if self.max_length < 16:
             raise ValueError(f"max_length must be >= 16, got {self.max_length}")
         if not 0 <= self.stride < self.max_length // 2:
@@ -101,6 +110,9 @@ class EncodedWindows:
     window_weight: list[float] = field(default_factory=list)
     #: per token, 1 inside a marked quote or target mention of the second segment, else 0
     focus_mask: list[list[int]] = field(default_factory=list)
+    #: per row, the first row with the same tokens (a window several examples share; the
+    #: ``article`` format), so a backend runs it once; empty: every row is its own window
+    window_source: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -267,7 +279,21 @@ def window_weights(window_example: Sequence[int], in_quote: Sequence[bool]) -> l
             for e, q in zip(window_example, in_quote, strict=True)]
 
 
+def input_length(example: Mapping[str, Any], settings: EncodingSettings) -> int:
+    """Characters of the example's model input (to sort examples by length before batching)."""
+    if settings.input_format == "article":
+        return len(str(example.get("target") or "")) + len(str(example.get("text") or ""))
+    pair = build_pair(example, settings)
+    return len(pair.first) + len(pair.second)
+
+
 def encode_examples(tokenizer: Any, examples: Sequence[Mapping[str, Any]],
                     settings: EncodingSettings) -> EncodedWindows:
-    """:func:`build_pair` then :func:`encode_pairs` for schema dicts."""
+    """Schema dicts to windows: :func:`build_pair` then :func:`encode_pairs`, or with
+    ``settings.input_format == "article"``
+    :func:`~newsstance.inference.article_encoding.encode_articles`."""
+    if settings.input_format == "article":
+        from newsstance.inference.article_encoding import encode_articles
+
+        return encode_articles(tokenizer, examples, settings)
     return encode_pairs(tokenizer, [build_pair(e, settings) for e in examples], settings)

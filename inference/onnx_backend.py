@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from newsstance.inference.checksums import INFO_FILE, sha256_file
-from newsstance.inference.encoding import EncodingSettings, build_pair, encode_pairs
+from newsstance.inference.encoding import EncodingSettings, encode_examples
 
 CONFIG_FILE = "config.json"
 TOKENIZER_FILE = "tokenizer.json"
@@ -280,8 +280,7 @@ class OnnxQuoteClassifier:
         step = max(batch_size, 64)
         for start in range(0, len(examples), step):
             chunk = examples[start:start + step]
-            pairs = [build_pair(e, self.settings) for e in chunk]
-            windows = encode_pairs(self.tokenizer, pairs, self.settings)
+            windows = encode_examples(self.tokenizer, chunk, self.settings)
             # windows of weight 0 (context-only windows of a quote) do not change the result
             keep = [i for i, w in enumerate(windows.window_weight) if w > 0]
             logits = self.window_logits([windows.input_ids[i] for i in keep],

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from newsstance.inference.encoding import EncodingSettings, build_pair, encode_pairs
+from newsstance.inference.encoding import EncodingSettings, encode_examples
 from newsstance.training.train_data import TaskInput
 
 
@@ -36,7 +36,7 @@ def pretokenize(tokenizer: Any, inputs: Sequence[TaskInput], settings: EncodingS
     out: list[InputWindows] = []
     for start in range(0, len(inputs), chunk):
         part = inputs[start:start + chunk]
-        enc = encode_pairs(tokenizer, [build_pair(i.example, settings) for i in part], settings)
+        enc = encode_examples(tokenizer, [i.example for i in part], settings)
         per = [InputWindows([], [], [], []) for _ in part]
         for w, example in enumerate(enc.window_example):
             per[example].input_ids.append(enc.input_ids[w])

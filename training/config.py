@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsstance.inference.encoding import POOLINGS, EncodingSettings
+from newsstance.inference.encoding import INPUT_FORMATS, POOLINGS, EncodingSettings
 
 #: Loader names of ``newsstance.training.data.load_source`` and their aliases (kept in step
 #: with its ``SOURCES``/``ALIASES`` by a test; listed here so configs validate without loading
@@ -136,6 +136,10 @@ class TrainConfig:
     - ``class_weighting``: ``none``, ``balanced`` (inverse class frequency per task) or ``sqrt``.
     - ``pooling``: how a window becomes one vector: ``mean`` (of all its tokens) or
       ``mean+focus`` (that mean beside the mean over the marked quote and target mention).
+    - ``input_format``: ``pair`` (each quote its own window of ``context_chars`` around it) or
+      ``article`` (every quote of a text marked at once and the text read in shared windows of
+      ``max_length`` tokens, each quote pooled from the window where it is most central; needs
+      ``pooling="mean+focus"``; see :mod:`newsstance.inference.article_encoding`).
     - ``seed``: the one seed of the run. ``max_train_samples``: cap on all training inputs.
     - ``resample_each_epoch``: a source capped by ``max_samples`` trains on a different slice of
       its data each epoch (a seeded shuffle, read in turn), so a run sees more of a big set at
@@ -172,6 +176,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     class_weighting: str = "none"
     pooling: str = "mean"
+    input_format: str = "pair"
     seed: int = 13
     max_train_samples: int | None = None
     resample_each_epoch: bool = False
@@ -227,6 +232,12 @@ class TrainConfig:
         if self.pooling not in POOLINGS:
             raise ConfigError(f"pooling must be one of {', '.join(POOLINGS)}, "
                               f"got {self.pooling!r}")
+        if self.input_format not in INPUT_FORMATS:
+            raise ConfigError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, "
+                              f"got {self.input_format!r}")
+        if self.input_format == "article" and self.pooling != "mean+focus":
+            raise ConfigError("input_format 'article' needs pooling 'mean+focus' (each quote is "
+                              f"pooled from a window it shares), got pooling {self.pooling!r}")
         if self.time_budget_minutes is not None and (
                 not _finite_number(self.time_budget_minutes) or self.time_budget_minutes <= 0):
             raise ConfigError("time_budget_minutes must be a positive number, "
@@ -246,7 +257,7 @@ class TrainConfig:
 
     def encoding_settings(self) -> EncodingSettings:
         return EncodingSettings(max_length=self.max_length, stride=self.stride,
-                                context_chars=self.context_chars)
+                                context_chars=self.context_chars, input_format=self.input_format)
 
     @property
     def task_names(self) -> list[str]:

@@ -9,7 +9,7 @@ import argparse
 import shlex
 import sys
 
-from newsstance.inference.encoding import POOLINGS
+from newsstance.inference.encoding import INPUT_FORMATS, POOLINGS
 
 CONFIG_HELP = ("a JSON/YAML TrainConfig file, or the name of a shipped config "
                "(default, tiny; see training/configs/)")
@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pooling", choices=POOLINGS,
                    help="window pooling: mean of all tokens, or that beside the mean over the "
                         "marked quote and target mention")
+    p.add_argument("--input-format", choices=INPUT_FORMATS,
+                   help="pair: each quote its own window of context; article: every quote marked "
+                        "in its text, read in shared windows (needs --pooling mean+focus)")
     p.add_argument("--init-from", metavar="DIR",
                    help="start from a model directory written by newsstance train (two-stage "
                         "fine-tuning) instead of the base model")
@@ -57,7 +60,7 @@ def run_train(args: argparse.Namespace) -> int:
         "output_dir": args.output_dir, "max_train_samples": args.max_train_samples,
         "epochs": args.epochs, "seed": args.seed, "lr": args.lr, "batch_size": args.batch_size,
         "base_model": args.base_model, "data_dir": args.data_dir, "init_from": args.init_from,
-        "pooling": args.pooling,
+        "pooling": args.pooling, "input_format": args.input_format,
         "time_budget_minutes": args.time_budget_minutes, "num_threads": args.num_threads,
     }
     try:
@@ -89,7 +92,8 @@ def _argv(args: argparse.Namespace) -> list[str]:
     flags = (("output_dir", "-o"), ("max_train_samples", "--max-train-samples"),
              ("epochs", "--epochs"), ("seed", "--seed"), ("lr", "--lr"),
              ("batch_size", "--batch-size"), ("base_model", "--base-model"),
-             ("init_from", "--init-from"), ("pooling", "--pooling"), ("data_dir", "--data-dir"))
+             ("init_from", "--init-from"), ("pooling", "--pooling"),
+             ("input_format", "--input-format"), ("data_dir", "--data-dir"))
     for attr, flag in flags:
         value = getattr(args, attr)
         if value is not None:

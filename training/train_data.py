@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 #: Schema columns that feed the model input (the rest is bookkeeping).
 INPUT_COLUMNS = ("target", "text", "quote_start", "quote_end", "target_start", "target_end",
-                 "speaker", "speaker_role")
+                 "speaker", "speaker_role", "text_quotes")
 
 
 class DataError(ValueError):

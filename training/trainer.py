@@ -139,7 +139,7 @@ def _first_stage(init_from: str | None) -> dict[str, Any] | None:
 
 #: Encoding settings a second stage must share with its ``init_from`` model (the input's
 #: format); the window and context lengths may change.
-INPUT_FORMAT = ("quote_markers", "target_markers", "max_target_tokens")
+INPUT_FORMAT = ("quote_markers", "target_markers", "max_target_tokens", "input_format")
 
 
 def _load_init(config: TrainConfig, task_labels: dict[str, list[str]]) -> tuple[Any, Any]:

@@ -52,6 +52,11 @@ def article_examples(
             s_start, s_end = speaker[0] - ws, speaker[1] - ws
         else:
             s_start = s_end = -1
+        inside = [{"start": int(o["start"]) - ws, "end": int(o["end"]) - ws,
+                   "speaker": o.get("speaker_name") or o.get("speaker") or "",
+                   "speaker_role": o.get("speaker_role") or ""}
+                  for o in article.get("quotes", [])
+                  if ws <= int(o["start"]) and int(o["end"]) <= we]
         common = {
             "group": article["id"],
             "source": SOURCE,
@@ -63,6 +68,7 @@ def article_examples(
             "speaker_end": s_end,
             "speaker": q.get("speaker_name") or q.get("speaker") or "",
             "speaker_role": q.get("speaker_role") or "",
+            "text_quotes": json.dumps(inside, ensure_ascii=False),
         }
         qid = f"{article['id']}-q{i}"
         rows.append({**common, "id": f"{qid}-stance", "task": "stance",

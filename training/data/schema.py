@@ -20,6 +20,9 @@ column              type   meaning
 ``speaker``         str    resolved speaker name (``""`` if none)
 ``speaker_role``    str    speaker role (``""`` if none)
 ``label``           str    favor/against/neutral (stance); positive/negative/neutral (sentiment)
+``text_quotes``     str    every quote in ``text``, JSON ``[{"start", "end", "speaker",
+                           "speaker_role"}]`` (``""`` if not given): the ``article`` input format
+                           marks them all
 ==================  =====  ===================================================================
 
 Spans are half-open character offsets: ``text[start:end]``.
@@ -41,13 +44,14 @@ TASKS: tuple[str, ...] = tuple(LABELS)
 
 STR_COLUMNS = (
     "id", "group", "source", "task", "target", "text", "speaker", "speaker_role", "label",
+    "text_quotes",
 )
 SPAN_COLUMNS = (
     "quote_start", "quote_end", "speaker_start", "speaker_end", "target_start", "target_end",
 )
 COLUMNS: tuple[str, ...] = (
     "id", "group", "source", "task", "target", "text",
-    *SPAN_COLUMNS, "speaker", "speaker_role", "label",
+    *SPAN_COLUMNS, "speaker", "speaker_role", "label", "text_quotes",
 )
 FEATURES = datasets.Features(
     {c: datasets.Value("int32" if c in SPAN_COLUMNS else "string") for c in COLUMNS}
@@ -55,6 +59,7 @@ FEATURES = datasets.Features(
 #: Defaults for optional columns (every span -1, every optional string "").
 DEFAULTS: dict[str, Any] = {
     **{c: -1 for c in SPAN_COLUMNS}, "target": "", "speaker": "", "speaker_role": "",
+    "text_quotes": "",
 }
 REQUIRED = ("id", "group", "source", "task", "text", "label")
 
