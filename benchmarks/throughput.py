@@ -12,7 +12,9 @@ Both run in this one process on the same articles:
   runs its TF-IDF export, ``linear.json`` + ``linear.safetensors``);
 - naive: the obvious way to do the same job: spaCy's full default pipeline one article at a time,
   the same quote rules on the parse, then the same model in PyTorch called once per quote and per
-  task (and once per tone window), unbatched; for a baseline directory, its scikit-learn
+  task (and once per tone window; a model of the ``article`` input format reads the same marked
+  article as ours, but each call encodes its own windows, and the tone is one call on the whole
+  article), unbatched; for a baseline directory, its scikit-learn
   pipelines loaded from skops, called the same way.
 
 Prints model load time, articles/s and words/s of each, their ratio, and peak RSS (``ru_maxrss``
@@ -111,14 +113,22 @@ def run_naive(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
         doc = nlp(text)
         quotes = build_quotes(text, [(0, doc)])
         target = text.split("\n", 1)[0][:100]
-        for q in quotes:
+        # every quote of the article (the article input format marks them all)
+        marks = [{"start": q.start, "end": q.end, "speaker": q.speaker or "",
+                  "speaker_role": q.speaker_role} for q in quotes]
+        for q, mark in zip(quotes, marks, strict=True):
             example = {"text": text, "target": target, "quote_start": q.start,
-                       "quote_end": q.end, "speaker": q.speaker or "",
-                       "speaker_role": q.speaker_role}
+                       "quote_end": q.end, "speaker": mark["speaker"],
+                       "speaker_role": q.speaker_role, "text_quotes": marks}
             for task in ("stance", "sentiment"):
                 clf.predict_proba([example], task, batch_size=1)
-        for s, e in tone_windows(text, window_chars(settings)):
-            clf.predict_proba([{"text": text[s:e], "target": ""}], "sentiment", batch_size=1)
+        if settings.input_format == "article":  # the tone reads the whole marked article
+            clf.predict_proba([{"text": text, "target": target, "text_quotes": marks}],
+                              "sentiment", batch_size=1)
+        else:
+            for s, e in tone_windows(text, window_chars(settings)):
+                clf.predict_proba([{"text": text[s:e], "target": ""}], "sentiment",
+                                  batch_size=1)
         return len(quotes)
 
     one(texts[0])  # warm-up

@@ -278,16 +278,25 @@ class NewsAnalyzer:
         lower = text.lower()
         reach = self.classifier.settings.context_chars
         parsed = [Quote(**q) for q in quotes]
+        # every quote of the text, for models that read the article format (the pair format
+        # reads only each example's own quote and target mention)
+        marks = [{"start": q.start, "end": q.end, "speaker": q.speaker_name or q.speaker or "",
+                  "speaker_role": q.speaker_role or ""} for q in parsed]
         examples = []
-        for q in parsed:
+        for q, mark in zip(parsed, marks, strict=True):
             t_start, t_end = _mention(lower, target, max(0, q.start - reach), q.end + reach,
                                       (q.start + q.end) // 2)
             examples.append({"text": text, "target": target, "quote_start": q.start,
                              "quote_end": q.end, "target_start": t_start, "target_end": t_end,
-                             "speaker": q.speaker_name or q.speaker or "",
-                             "speaker_role": q.speaker_role or ""})
-        spans = tone_windows(text, window_chars(self.classifier.settings))
-        tone = [{"text": text[s:e], "target": ""} for s, e in spans]
+                             "speaker": mark["speaker"], "speaker_role": mark["speaker_role"],
+                             "text_quotes": marks})
+        if self.classifier.settings.input_format == "article":
+            # the tone reads the windows the quotes were read from: one example, all windows
+            spans = [(0, len(text))] if text.strip() else []
+            tone = [{"text": text, "target": target, "text_quotes": marks}] if spans else []
+        else:
+            spans = tone_windows(text, window_chars(self.classifier.settings))
+            tone = [{"text": text[s:e], "target": ""} for s, e in spans]
         return _Prepared(record, target, source, parsed, examples, spans, tone)
 
     def _score(self, work: list[_Prepared]) -> None:

@@ -74,9 +74,14 @@ class MultiTaskQuoteModel(nn.Module):
 
     def embed_windows(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                       token_type_ids: torch.Tensor | None = None,
-                      focus_mask: torch.Tensor | None = None) -> torch.Tensor:
+                      focus_mask: torch.Tensor | None = None,
+                      row_window: torch.Tensor | None = None) -> torch.Tensor:
         """Pooled embedding of each window: (n_windows, hidden), or (n_windows, 2 * hidden)
-        with focus pooling (``focus_mask`` required then)."""
+        with focus pooling (``focus_mask`` required then).
+
+        With ``row_window`` (the ``article`` format, where several examples share a window),
+        the encoder reads each window once and the result has one row per entry of
+        ``row_window`` (the window it reads), pooled with that row's ``focus_mask``."""
         kwargs: dict[str, torch.Tensor] = {"input_ids": input_ids,
                                            "attention_mask": attention_mask}
         if token_type_ids is not None and self.uses_token_types:
@@ -84,6 +89,9 @@ class MultiTaskQuoteModel(nn.Module):
         hidden = self.encoder(**kwargs).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        if row_window is not None:
+            hidden, mask = hidden.index_select(0, row_window), mask.index_select(0, row_window)
+            mean = mean.index_select(0, row_window)
         if not self.uses_focus:
             return mean
         if focus_mask is None:
@@ -108,30 +116,45 @@ class MultiTaskQuoteModel(nn.Module):
                 window_example: torch.Tensor, window_weight: torch.Tensor, n_examples: int,
                 token_type_ids: torch.Tensor | None = None,
                 tasks: Sequence[str] | None = None,
-                focus_mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """Logits of each requested task (default: all) per example."""
-        emb = self.embed_windows(input_ids, attention_mask, token_type_ids, focus_mask)
+                focus_mask: torch.Tensor | None = None,
+                row_window: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Logits of each requested task (default: all) per example (``window_example`` and
+        ``window_weight`` are per row; see :meth:`embed_windows` for ``row_window``)."""
+        emb = self.embed_windows(input_ids, attention_mask, token_type_ids, focus_mask,
+                                 row_window)
         pooled = self.dropout(self.pool_examples(emb, window_example, window_weight, n_examples))
         return {task: self.heads[task](pooled) for task in (tasks or self.heads.keys())}
 
 
 def windows_to_tensors(windows: EncodedWindows, pad_id: int,
                        device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
-    """Pad windows to the longest one and make the forward() tensors (without ``n_examples``)."""
+    """Pad windows to the longest one and make the forward() tensors (without ``n_examples``).
+
+    Rows that share a window (``windows.window_source``) give one window tensor and a
+    ``row_window`` index, so the encoder reads each window once."""
     width = max(len(ids) for ids in windows.input_ids)
 
     def pad(rows: list[list[int]], value: int) -> torch.Tensor:
         return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long,
                             device=device)
 
-    return {
-        "input_ids": pad(windows.input_ids, pad_id),
-        "attention_mask": pad(windows.attention_mask, 0),
-        "token_type_ids": pad(windows.token_type_ids, 0),
+    sources = windows.window_source or list(range(len(windows)))
+    unique = sorted(set(sources))
+    shared = len(unique) < len(sources)
+    pick = unique if shared else list(range(len(windows)))
+    out = {
+        "input_ids": pad([windows.input_ids[i] for i in pick], pad_id),
+        "attention_mask": pad([windows.attention_mask[i] for i in pick], 0),
+        "token_type_ids": pad([windows.token_type_ids[i] for i in pick], 0),
         "focus_mask": pad(windows.focus_mask, 0),
         "window_example": torch.tensor(windows.window_example, dtype=torch.long, device=device),
         "window_weight": torch.tensor(windows.window_weight, dtype=torch.float32, device=device),
     }
+    if shared:
+        position = {row: k for k, row in enumerate(unique)}
+        out["row_window"] = torch.tensor([position[s] for s in sources], dtype=torch.long,
+                                         device=device)
+    return out
 
 
 def save_model_dir(model: MultiTaskQuoteModel, tokenizer: Any, path: str | Path,

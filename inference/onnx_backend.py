@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from newsstance.inference.checksums import INFO_FILE, sha256_file
-from newsstance.inference.encoding import EncodingSettings, encode_examples
+from newsstance.inference.encoding import EncodedWindows, EncodingSettings, encode_examples
 
 CONFIG_FILE = "config.json"
 TOKENIZER_FILE = "tokenizer.json"
@@ -177,6 +177,21 @@ def session_options(threads: int | None = None) -> Any:
     return opts
 
 
+def example_chunks(examples: Sequence[Mapping[str, Any]], size: int,
+                   keep_texts: bool) -> list[tuple[int, int]]:
+    """``(start, end)`` chunks of about ``size`` examples; with ``keep_texts`` a run of examples
+    with the same text is never split (in the ``article`` format they share windows)."""
+    chunks, start = [], 0
+    while start < len(examples):
+        end = min(len(examples), start + size)
+        while keep_texts and end < len(examples) and (
+                examples[end].get("text") == examples[end - 1].get("text")):
+            end += 1
+        chunks.append((start, end))
+        start = end
+    return chunks
+
+
 @dataclass
 class OnnxQuoteClassifier:
     """A quote model run by ONNX Runtime; same interface as ``QuoteClassifier``."""
@@ -267,6 +282,41 @@ class OnnxQuoteClassifier:
                 out[task][idx] = logits
         return out
 
+    def row_logits(self, windows: EncodedWindows, keep: Sequence[int],
+                   tasks: Sequence[str]) -> dict[str, np.ndarray]:
+        """Logits of rows ``keep`` of an ``article``-format encoding: each shared window runs
+        once (:attr:`window_batch` windows to a run, with all their rows)."""
+        sources = windows.window_source or list(range(len(windows)))
+        rows_of: dict[int, list[int]] = {}
+        for k, row in enumerate(keep):
+            rows_of.setdefault(sources[row], []).append(k)
+        unique = sorted(rows_of, key=lambda r: len(windows.input_ids[r]))
+        out = {t: np.zeros((len(keep), len(self.task_labels[t])), dtype=np.float32)
+               for t in tasks}
+        names = {i.name for i in self.session.get_inputs()}
+        fetch = [f"logits_{t}" for t in tasks]
+        pad = self.tokenizer.pad_token_id
+        for start in range(0, len(unique), self.window_batch):
+            chunk = unique[start:start + self.window_batch]
+            rows = [k for r in chunk for k in rows_of[r]]
+            width = max(len(windows.input_ids[r]) for r in chunk)
+
+            def padded(table: list[list[int]], idx: Sequence[int], value: int,
+                       width: int = width) -> np.ndarray:
+                return np.array([table[i] + [value] * (width - len(table[i])) for i in idx],
+                                dtype=np.int64)
+
+            feed = {"input_ids": padded(windows.input_ids, chunk, pad),
+                    "attention_mask": padded(windows.attention_mask, chunk, 0),
+                    "focus_mask": padded(windows.focus_mask, [keep[k] for k in rows], 0),
+                    "row_window": np.array([pos for pos, r in enumerate(chunk)
+                                            for _ in rows_of[r]], dtype=np.int64)}
+            if "token_type_ids" in names:
+                feed["token_type_ids"] = padded(windows.token_type_ids, chunk, 0)
+            for task, logits in zip(tasks, self.session.run(fetch, feed), strict=True):
+                out[task][rows] = logits
+        return out
+
     def predict_proba_tasks(self, examples: Sequence[Mapping[str, Any]], tasks: Sequence[str],
                             batch_size: int = 256) -> dict[str, np.ndarray]:
         """Probabilities of several tasks at once; ``batch_size`` examples are encoded at a time
@@ -277,16 +327,19 @@ class OnnxQuoteClassifier:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         out = {t: np.zeros((len(examples), len(self.task_labels[t])), dtype=np.float64)
                for t in tasks}
-        step = max(batch_size, 64)
-        for start in range(0, len(examples), step):
-            chunk = examples[start:start + step]
+        for start, end in example_chunks(examples, max(batch_size, 64),
+                                         self.settings.input_format == "article"):
+            chunk = examples[start:end]
             windows = encode_examples(self.tokenizer, chunk, self.settings)
             # windows of weight 0 (context-only windows of a quote) do not change the result
             keep = [i for i, w in enumerate(windows.window_weight) if w > 0]
-            logits = self.window_logits([windows.input_ids[i] for i in keep],
-                                        [windows.attention_mask[i] for i in keep],
-                                        [windows.token_type_ids[i] for i in keep], tasks,
-                                        [windows.focus_mask[i] for i in keep])
+            if "row_window" in {i.name for i in self.session.get_inputs()}:
+                logits = self.row_logits(windows, keep, tasks)
+            else:
+                logits = self.window_logits([windows.input_ids[i] for i in keep],
+                                            [windows.attention_mask[i] for i in keep],
+                                            [windows.token_type_ids[i] for i in keep], tasks,
+                                            [windows.focus_mask[i] for i in keep])
             example = np.asarray([windows.window_example[i] for i in keep], dtype=np.int64)
             weight = np.asarray([windows.window_weight[i] for i in keep], dtype=np.float64)
             totals = np.bincount(example, weights=weight, minlength=len(chunk))

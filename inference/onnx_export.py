@@ -48,13 +48,19 @@ QUANT_OPTIONS: dict[str, Any] = {"per_channel": True, "reduce_range": True}
 FP32_MATMUL_SUFFIXES = ("/intermediate/dense/MatMul", "/output/dense/MatMul")
 
 
-def fp32_nodes(onnx_path: Path) -> list[str]:
-    """Names of the MatMul nodes kept in fp32 by the int8 export (see ``FP32_MATMUL_SUFFIXES``)."""
+def fp32_nodes(onnx_path: Path, heads: bool = False) -> list[str]:
+    """Names of the MatMul nodes kept in fp32 by the int8 export (see ``FP32_MATMUL_SUFFIXES``),
+    and with ``heads`` the task heads' (in the ``article`` format one run holds the rows of many
+    quotes, and a quantized head would scale each row by the range of all of them)."""
     import onnx
 
     graph = onnx.load(str(onnx_path), load_external_data=False).graph
-    return [n.name for n in graph.node if n.op_type == "MatMul"
-            and n.name.endswith(FP32_MATMUL_SUFFIXES) and "/attention/" not in n.name]
+    names = [n.name for n in graph.node if n.op_type == "MatMul" and n.name.endswith(
+        FP32_MATMUL_SUFFIXES) and "/attention/" not in n.name]
+    if heads:  # the quantizer turns a head's Gemm into a MatMul named <Gemm>_MatMul first
+        names += [name for n in graph.node if n.op_type in ("MatMul", "Gemm")
+                  and not n.name.startswith("/encoder/") for name in (n.name, n.name + "_MatMul")]
+    return names
 #: Inputs the export is checked on.
 CHECK_EXAMPLES = [
     {"target": "the contract", "text": "The company said it was proud to support the contract.",
@@ -65,18 +71,37 @@ CHECK_EXAMPLES = [
     {"target": "", "text": "Shares fell 3% after the report. " * 40},
     {"target": "tariffs", "text": "Officials said the tariffs would hurt farmers."},
 ]
+#: A text of two quotes, each an example: in the ``article`` format they share windows.
+CHECK_ARTICLE = ("Nimbus said it was proud to support the contract. \"I will leave,\" said Jane "
+                 "Doe, an engineer.", [(19, 49, "Nimbus", "company"), (51, 63, "Jane Doe",
+                                                                         "employee")])
 
 
-def graph_inputs(model: Any) -> list[str]:
-    """The graph's input names, in order, for a :class:`MultiTaskQuoteModel`."""
+def check_examples(article: bool) -> list[dict[str, Any]]:
+    """The examples an export is checked on (with a shared text in the ``article`` format)."""
+    if not article:
+        return list(CHECK_EXAMPLES)
+    from newsstance.inference.article_encoding import article_example
+
+    text, spans = CHECK_ARTICLE
+    quotes = [{"start": a, "end": b, "speaker": sp, "speaker_role": role}
+              for a, b, sp, role in spans]
+    return [*CHECK_EXAMPLES, *(article_example(text, "the contract", quotes, i)
+                               for i in [0, 1, None])]
+
+
+def graph_inputs(model: Any, shared_windows: bool = False) -> list[str]:
+    """The graph's input names, in order, for a :class:`MultiTaskQuoteModel`; with
+    ``shared_windows`` (the ``article`` input format) also ``row_window``."""
     return (["input_ids", "attention_mask"]
             + (["token_type_ids"] if model.uses_token_types else [])
-            + (["focus_mask"] if model.uses_focus else []))
+            + (["focus_mask"] if model.uses_focus else [])
+            + (["row_window"] if shared_windows else []))
 
 
-def _window_module(model: Any) -> Any:
-    """A torch module: windows -> tuple of per-task logits (the heads on pooled windows); its
-    positional inputs are :func:`graph_inputs`."""
+def _window_module(model: Any, shared_windows: bool = False) -> Any:
+    """A torch module: windows -> tuple of per-task logits (the heads on pooled windows, or on
+    pooled rows with ``shared_windows``); its positional inputs are :func:`graph_inputs`."""
     from torch import nn
 
     class WindowLogits(nn.Module):
@@ -84,12 +109,13 @@ def _window_module(model: Any) -> Any:
             super().__init__()
             self.inner = inner
             self.tasks = list(inner.task_labels)
-            self.input_names = graph_inputs(inner)
+            self.input_names = graph_inputs(inner, shared_windows)
 
         def forward(self, *inputs: Any) -> Any:
             named = dict(zip(self.input_names, inputs, strict=True))
             emb = self.inner.embed_windows(named["input_ids"], named["attention_mask"],
-                                           named.get("token_type_ids"), named.get("focus_mask"))
+                                           named.get("token_type_ids"), named.get("focus_mask"),
+                                           named.get("row_window"))
             return tuple(self.inner.heads[t](emb) for t in self.tasks)
 
     return WindowLogits(model).eval()
@@ -122,28 +148,26 @@ def export_onnx(model_dir: str | Path, *, quantize: bool = True, opset: int = 17
     import torch
 
     from newsstance.inference.encoding import encode_examples
-    from newsstance.inference.modeling import load_model_dir
+    from newsstance.inference.modeling import load_model_dir, windows_to_tensors
 
     root = Path(model_dir)
     loaded = load_model_dir(root)
-    module = _window_module(loaded.model)
+    article = loaded.settings.input_format == "article"
+    module = _window_module(loaded.model, shared_windows=article)
     tasks = module.tasks
-    windows = encode_examples(loaded.tokenizer, CHECK_EXAMPLES, loaded.settings)
-    width = max(len(r) for r in windows.input_ids)
-    pad_id = loaded.tokenizer.pad_token_id or 0
-
-    def pad(rows: list[list[int]], value: int) -> np.ndarray:
-        return np.array([r + [value] * (width - len(r)) for r in rows], dtype=np.int64)
-
-    feed = {"input_ids": pad(windows.input_ids, pad_id),
-            "attention_mask": pad(windows.attention_mask, 0),
-            "token_type_ids": pad(windows.token_type_ids, 0),
-            "focus_mask": pad(windows.focus_mask, 0)}
+    windows = encode_examples(loaded.tokenizer, check_examples(article), loaded.settings)
+    tensors = windows_to_tensors(windows, loaded.tokenizer.pad_token_id or 0)
+    if article and "row_window" not in tensors:
+        tensors["row_window"] = torch.arange(len(windows), dtype=torch.long)
+    feed = {name: tensors[name].numpy() for name in module.input_names}
     input_names = module.input_names
     output_names = [f"logits_{t}" for t in tasks]
     args = tuple(torch.from_numpy(feed[n]) for n in input_names)
-    axes = {n: {0: "windows", 1: "tokens"} for n in input_names}
-    axes.update({n: {0: "windows"} for n in output_names})
+    rows = "rows" if article else "windows"
+    axes: dict[str, dict[int, str]] = {n: {0: "windows", 1: "tokens"} for n in input_names}
+    axes.update({n: {0: rows} for n in output_names})
+    if article:
+        axes.update(focus_mask={0: rows, 1: "tokens"}, row_window={0: rows})
     onnx_path = root / ONNX_FILE
     tmp = root / (ONNX_FILE + ".tmp")
     with torch.inference_mode(), warnings.catch_warnings():
@@ -168,7 +192,7 @@ def export_onnx(model_dir: str | Path, *, quantize: bool = True, opset: int = 17
 
         int8_path = root / INT8_FILE
         tmp8 = root / (INT8_FILE + ".tmp")
-        keep = fp32_nodes(onnx_path)
+        keep = fp32_nodes(onnx_path, heads=article)
         report["quantization"]["fp32_nodes"] = len(keep)
         quantize_dynamic(str(onnx_path), str(tmp8), weight_type=QuantType.QInt8,
                          nodes_to_exclude=keep, **QUANT_OPTIONS)

@@ -43,6 +43,14 @@ def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory):
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_tokenizer(tiny_bert_dir):
+    """The tiny BERT's fast tokenizer."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_bert_dir)
 # --- end of transformer model fixtures --------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from newsstance.inference.analyzer import DEFAULT_MODEL_DIR, ModelNotFoundError, NewsAnalyzer
+from newsstance.inference.encoding import encode_examples
 from newsstance.inference.result import ArticleError, ArticleResult
 from newsstance.inference.target import choose_target, infer_target
 from newsstance.inference.tone import combine, tone_windows
@@ -300,3 +301,65 @@ def test_default_model_labels_a_small_article_sensibly(nimbus_quotes):
 def test_default_model_labels_the_threat_to_quit_against(nimbus_quotes):
     _, leaving = nimbus_quotes
     assert leaving.stance.label == "against"
+
+
+@pytest.fixture(scope="module")
+def article_model_dir(tiny_bert_dir, tmp_path_factory):
+    """A tiny model of the article input format, exported to ONNX."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from newsstance.inference.encoding import EncodingSettings
+    from newsstance.inference.modeling import (
+        DEFAULT_TASK_LABELS,
+        MultiTaskQuoteModel,
+        save_model_dir,
+    )
+    from newsstance.inference.onnx_export import export_onnx
+
+    path = tmp_path_factory.mktemp("article_model") / "tiny-article"
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(4)
+        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), DEFAULT_TASK_LABELS,
+                                    pooling="mean+focus")
+    save_model_dir(model, AutoTokenizer.from_pretrained(tiny_bert_dir), path,
+                   EncodingSettings(max_length=64, stride=16, input_format="article"))
+    export_onnx(path)
+    return path
+
+
+def test_an_article_model_reads_each_article_once(article_model_dir, quote_extractor,
+                                                  monkeypatch):
+    """With an article-format model every quote of an article, and its tone, is scored from
+    the same windows of the marked article, and the result is the classifier's own answer for
+    each quote in that format."""
+    from newsstance.inference.article_encoding import article_example
+    from newsstance.inference.onnx_backend import OnnxQuoteClassifier
+
+    title, body = _article()
+    analyzer = NewsAnalyzer.from_pretrained(article_model_dir, extractor=quote_extractor)
+    runs: list[int] = []
+    real_run = OnnxQuoteClassifier.row_logits
+
+    def counting(self, windows, keep, tasks):
+        runs.append(len({(windows.window_source or range(len(windows)))[k] for k in keep}))
+        return real_run(self, windows, keep, tasks)
+
+    monkeypatch.setattr(OnnxQuoteClassifier, "row_logits", counting)
+    obj = analyzer.analyze(body, title=title).to_dict()
+    check_result(obj, body)
+    assert len(obj["quotes"]) > 3
+    marks = [{"start": q["start"], "end": q["end"],
+              "speaker": q["speaker_name"] or q["speaker"] or "",
+              "speaker_role": q["speaker_role"]} for q in obj["quotes"]]
+    # the windows run are the marked article's windows, each once (the tone reads them all)
+    windows = encode_examples(analyzer.classifier.tokenizer,
+                              [article_example(body, obj["target"], marks, None)],
+                              analyzer.classifier.settings)
+    assert sum(runs) == len(windows) > 1
+    own = analyzer.classifier.predict_proba_tasks(
+        [article_example(body, obj["target"], marks, i) for i in range(len(marks))],
+        ["stance"])["stance"]
+    got = np.array([[q["stance"]["probs"][k] for k in ("favor", "against", "neutral")]
+                    for q in obj["quotes"]])
+    np.testing.assert_allclose(got, own, atol=1e-4)

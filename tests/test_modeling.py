@@ -152,6 +152,34 @@ def test_focus_pooling_survives_save_and_load(tiny_bert_dir, tmp_path):
         load_model_dir(tmp_path / "m")
 
 
+def test_shared_windows_are_read_once_and_pooled_per_row(tiny_bert_dir):
+    """In the article format rows share windows: the encoder reads each window once, and each
+    row gets what its own copy of the window would give."""
+    from newsstance.inference.article_encoding import article_example
+    from newsstance.inference.encoding import encode_examples
+    from newsstance.inference.modeling import windows_to_tensors
+
+    model, tokenizer = _build(tiny_bert_dir, pooling="mean+focus")
+    model.eval()
+    settings = EncodingSettings(max_length=48, stride=16, input_format="article")
+    text = "Jane Doe said: we support the plan. John Smith said: we hate the plan. " * 4
+    quotes = [{"start": m, "end": m + 19, "speaker": "x", "speaker_role": "employee"}
+              for m in range(15, len(text), 72)]
+    examples = [article_example(text, "the plan", quotes, i) for i in range(len(quotes))]
+    examples.append(article_example(text, "the plan", quotes, None))
+    windows = encode_examples(tokenizer, examples, settings)
+    shared = windows_to_tensors(windows, tokenizer.pad_token_id)
+    assert shared["input_ids"].shape[0] == len(set(windows.window_source)) < len(windows)
+    windows.window_source = []  # every row its own copy of its window
+    copies = windows_to_tensors(windows, tokenizer.pad_token_id)
+    assert "row_window" not in copies and copies["input_ids"].shape[0] == len(windows)
+    with torch.inference_mode():
+        a = model(**shared, n_examples=len(examples))
+        b = model(**copies, n_examples=len(examples))
+    for task in a:
+        torch.testing.assert_close(a[task], b[task], atol=1e-5, rtol=1e-5)
+
+
 def test_missing_weights_file(model_dir):
     (model_dir / "model.safetensors").unlink()
     with pytest.raises(ModelLoadError, match="model.safetensors is missing"):

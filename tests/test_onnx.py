@@ -122,6 +122,53 @@ def test_focus_pooling_exports_with_a_focus_mask_input(tiny_bert_dir, tmp_path):
         fp32.window_logits([[2, 3]], [[1, 1]], [[0, 0]], ["stance"])
 
 
+def test_article_format_exports_with_shared_windows(tiny_bert_dir, tmp_path):
+    """An article-format graph reads each shared window once (``row_window``), matches PyTorch,
+    and gives a quote the same probabilities whether its article's other quotes are scored with
+    it or not."""
+    import onnxruntime as ort
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from newsstance.inference.article_encoding import article_example
+    from newsstance.inference.encoding import EncodingSettings
+    from newsstance.inference.modeling import (
+        DEFAULT_TASK_LABELS,
+        MultiTaskQuoteModel,
+        save_model_dir,
+    )
+    from newsstance.inference.onnx_export import export_onnx
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(6)
+        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), DEFAULT_TASK_LABELS,
+                                    pooling="mean+focus")
+    path = tmp_path / "article"
+    save_model_dir(model, AutoTokenizer.from_pretrained(tiny_bert_dir), path,
+                   EncodingSettings(max_length=64, stride=16, input_format="article"))
+    report = export_onnx(path)
+    assert report["quantization"]["fp32_nodes"] > 0
+    session = ort.InferenceSession(str(path / "model.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == [
+        "input_ids", "attention_mask", "token_type_ids", "focus_mask", "row_window"]
+    quotes = [{"start": 55, "end": 84, "speaker": "Jane Doe", "speaker_role": "employee"},
+              {"start": 0, "end": 11, "speaker": "the company", "speaker_role": "company"}]
+    article = [article_example(BODY, "the plan", quotes, i) for i in (0, 1, None)]
+    examples = EXAMPLES + article
+    want = QuoteClassifier.from_pretrained(path).predict_proba_tasks(examples,
+                                                                     ["stance", "sentiment"])
+    fp32 = OnnxQuoteClassifier.from_pretrained(path, quantized=False)
+    int8 = OnnxQuoteClassifier.from_pretrained(path)
+    for clf, atol in ((fp32, 1e-4), (int8, 0.05)):
+        got = clf.predict_proba_tasks(examples, ["stance", "sentiment"])
+        for task in ("stance", "sentiment"):
+            np.testing.assert_allclose(got[task], want[task], atol=atol)
+    together = int8.predict_proba_tasks(article, ["stance"])["stance"]
+    for i, example in enumerate(article):
+        alone = int8.predict_proba_tasks([example], ["stance"])["stance"]
+        np.testing.assert_allclose(alone[0], together[i], atol=1e-4)
+
+
 def test_session_threads_are_session_local(analyzer_model_dir):
     import onnxruntime as ort
 

@@ -40,6 +40,8 @@ from newsstance.training.config import (
     ({"label_smoothing": -0.1}, "label_smoothing"),
     ({"class_weighting": "inverse"}, "class_weighting must be one of"),
     ({"pooling": "max"}, "pooling must be one of"),
+    ({"input_format": "document"}, "input_format must be one of"),
+    ({"input_format": "article"}, "input_format 'article' needs pooling 'mean\\+focus'"),
     ({"max_train_samples": 0}, "max_train_samples"),
     ({"stride": 100, "max_length": 128}, "stride"),
     ({"time_budget_minutes": -1}, "time_budget_minutes"),

@@ -70,6 +70,20 @@ def test_focus_pooling_trains_saves_and_reloads(source, tiny_bert_dir, tmp_path)
     assert clf.predict_proba(quote_rows(3, 2, "y"), "stance").shape == (6, 3)
 
 
+def test_article_format_trains_saves_and_reloads(source, tiny_bert_dir, tmp_path):
+    config = TrainConfig.from_dict({**tiny_config(source, tiny_bert_dir, tmp_path / "article"),
+                                    "pooling": "mean+focus", "input_format": "article",
+                                    "epochs": 1})
+    result = train(config, progress=False)
+    saved = json.loads((result.output_dir / "config.json").read_text())
+    assert saved["newsstance"]["encoding"]["input_format"] == "article"
+    clf = QuoteClassifier.from_pretrained(result.output_dir)
+    assert clf.settings.input_format == "article"
+    metrics = json.loads((result.output_dir / "metrics.json").read_text())
+    assert metrics["dev"] == result.dev, "the saved model reproduces its dev figures"
+    assert clf.predict_proba(quote_rows(3, 2, "y"), "stance").shape == (6, 3)
+
+
 def test_same_seed_same_metrics(trained, source, tiny_bert_dir, tmp_path):
     config, result = trained
     steps: list[tuple[int, float]] = []
