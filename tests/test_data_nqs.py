@@ -63,6 +63,19 @@ def test_nqs_fixture(nqs_dir):
     assert union["speaker_start"] == -1 and union["speaker"] == "union"
     long = dd["train"][4]  # the article with 60 filler sentences: window, not whole article
     assert long["text"].startswith("Acme Corp") and "Filler" not in long["text"]
+    # the quotes that lie whole in the window are listed for the article input format
+    for row in dd["train"]:
+        marks = json.loads(row["text_quotes"])
+        own = {"start": row["quote_start"], "end": row["quote_end"], "speaker": row["speaker"],
+               "speaker_role": row["speaker_role"]}
+        assert own in marks
+        assert all(row["text"][m["start"]:m["end"]] in ('"We regret this decision."',
+                                                        "it would fight") for m in marks)
+    whole = load_nqs(nqs_dir, whole_articles=True)["train"][4]
+    assert whole["text"].startswith("Filler") and whole["text"][
+        whole["quote_start"]:whole["quote_end"]] == '"We regret this decision."'
+    assert [(m["speaker"], m["speaker_role"]) for m in json.loads(whole["text_quotes"])] == [
+        ("Jo Park", "company"), ("union", "advocate")]
     assert nqs_dev_groups(nqs_dir) == {"polnear-train-x"}
     assert load_nqs(nqs_dir, tasks=("stance",))["train"].num_rows == 4
 

@@ -26,7 +26,8 @@ from newsstance.inference.encoding import INPUT_FORMATS, POOLINGS, EncodingSetti
 #: with its ``SOURCES``/``ALIASES`` by a test; listed here so configs validate without loading
 #: the data stack). A path to a schema file or folder and ``hub:<name>`` are accepted as well.
 KNOWN_SOURCES = (
-    "nqs", "fnc1", "semeval2016_task6", "vast", "ibm_claim_stance", "arc_ukp", "newsmtsc",
+    "nqs", "nqs_articles", "fnc1", "semeval2016_task6", "vast", "ibm_claim_stance", "arc_ukp",
+    "newsmtsc",
     "persent", "sentfin", "financial_phrasebank", "semeval2017_task5_headlines",
 )
 SOURCE_ALIASES = {"arc": "arc_ukp", "semeval2016": "semeval2016_task6", "ibm": "ibm_claim_stance",

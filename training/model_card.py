@@ -67,6 +67,17 @@ POOLING_WORDS = {"mean": "mean-pooled",
                  "mean+focus": "focus-pooled (the mean of all tokens beside the mean over the "
                                "marked quote and target mention)"}
 
+#: How the card describes each input format (``TrainConfig.input_format``).
+INPUT_WORDS = {
+    "pair": "Input: the target as the first segment; `role (speaker): ` and the context around "
+            "the quote as the second, the quote between « » and a target mention between [ ]. "
+            "Long inputs are read in overlapping windows whose logits are averaged.",
+    "article": "Input (article format): the target as the first segment; the text as the second, "
+               "with every quote in it marked as `role (speaker): « … »`, read in overlapping "
+               "windows that all its quotes share; each quote is pooled from the window where "
+               "it is most central.",
+}
+
 
 def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
                      data: Mapping[str, Any], metrics: Mapping[str, Any],
@@ -86,9 +97,7 @@ def write_model_card(model_dir: str | Path, *, config: Mapping[str, Any],
            else "") + ":",
         *[f"- **{task}**: {', '.join(labs)}" for task, labs in labels.items()],
         "",
-        "Input: the target as the first segment; `role (speaker): ` and the context around the "
-        "quote as the second, the quote between « » and a target mention between [ ]. Long "
-        "inputs are read in overlapping windows whose logits are averaged.",
+        INPUT_WORDS.get(config.get("input_format", "pair"), INPUT_WORDS["pair"]),
         "",
         "Use it with `newsstance.inference.classifier.QuoteClassifier.from_pretrained(<dir>)`.",
         "",

@@ -36,9 +36,11 @@ def read_articles(path: Path) -> list[dict[str, Any]]:
 
 
 def article_examples(
-    article: dict[str, Any], *, max_chars: int = 1200, speaker_reach: int = 300
+    article: dict[str, Any], *, max_chars: int = 1200, speaker_reach: int = 300,
+    whole_articles: bool = False,
 ) -> list[dict[str, Any]]:
-    """The stance and sentiment examples of one article's quotes."""
+    """The stance and sentiment examples of one article's quotes (``whole_articles``: each
+    example's text is the whole article, as ``newsstance analyze`` reads it)."""
     text: str = article["text"]
     spans = sentence_spans(text)
     rows: list[dict[str, Any]] = []
@@ -46,8 +48,11 @@ def article_examples(
         qs, qe = int(q["start"]), int(q["end"])
         sp = q.get("speaker_start")
         speaker = (int(sp), int(q["speaker_end"])) if sp is not None and sp >= 0 else None
-        ws, we = quote_window(text, (qs, qe), speaker, max_chars=max_chars,
-                              speaker_reach=speaker_reach, spans=spans)
+        if whole_articles:
+            ws, we = 0, len(text)
+        else:
+            ws, we = quote_window(text, (qs, qe), speaker, max_chars=max_chars,
+                                  speaker_reach=speaker_reach, spans=spans)
         if speaker is not None and ws <= speaker[0] and speaker[1] <= we:
             s_start, s_end = speaker[0] - ws, speaker[1] - ws
         else:
@@ -83,13 +88,19 @@ def load_nqs(
     *,
     max_chars: int = 1200,
     tasks: tuple[str, ...] = ("stance", "sentiment"),
+    whole_articles: bool = False,
 ) -> datasets.DatasetDict:
-    """nqs train/dev: two examples per quote (``tasks`` keeps only some of them)."""
+    """nqs train/dev: two examples per quote (``tasks`` keeps only some of them).
+
+    ``whole_articles``: every example's text is its whole article (with all its quotes in
+    ``text_quotes``) instead of a window around its quote: how ``newsstance analyze`` reads an
+    article, for models of the ``article`` input format."""
     root = resolve_data_dir(data_dir) / "nqs"
     out = {}
     for split, name in SPLIT_FILES.items():
         rows = [r for a in read_articles(root / name)
-                for r in article_examples(a, max_chars=max_chars) if r["task"] in tasks]
+                for r in article_examples(a, max_chars=max_chars, whole_articles=whole_articles)
+                if r["task"] in tasks]
         out[split] = to_dataset(rows)
     return datasets.DatasetDict(out)
 

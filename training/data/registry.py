@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ Loader = Callable[..., datasets.DatasetDict]
 #: Source name → loader (each takes ``data_dir`` first, then its own keyword options).
 SOURCES: dict[str, Loader] = {
     "nqs": load_nqs,
+    # nqs as `newsstance analyze` reads it: each quote in its whole article
+    "nqs_articles": partial(load_nqs, whole_articles=True),
     "fnc1": load_fnc1,
     "semeval2016_task6": load_semeval2016_task6,
     "ibm_claim_stance": load_ibm_claim_stance,
