@@ -1,7 +1,7 @@
 """Accuracy cost of the ONNX Runtime int8 backend: macro-F1 on nqs dev, PyTorch vs ONNX.
 
 Usage: python benchmarks/onnx_accuracy.py --model DIR [--limit N] [--fp32] [--context-chars C]
-       [--json OUT]
+       [--data nqs|nqs_articles] [--json OUT]
 
 Runs the same nqs dev examples (stance and sentiment rows) through the PyTorch model and the int8
 ONNX graph (and the fp32 graph with ``--fp32``) of one model directory, and prints macro-F1 per
@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fp32", action="store_true", help="also score the fp32 ONNX graph")
     parser.add_argument("--context-chars", type=int,
                         help="override the model's context_chars (speed/accuracy trade-off)")
+    parser.add_argument("--data", default="nqs", choices=["nqs", "nqs_articles"],
+                        help="nqs_articles: each quote in its whole article, as analyze reads it")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     from dataclasses import replace
@@ -34,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from newsstance.training.data import load_source
     from newsstance.training.metrics import macro_f1
 
-    dev = load_source("nqs")["dev"]
+    dev = load_source(args.data)["dev"]
     backends: dict[str, Any] = {"torch": QuoteClassifier.from_pretrained(args.model),
                                 "onnx-int8": OnnxQuoteClassifier.from_pretrained(args.model)}
     if args.fp32:

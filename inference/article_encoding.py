@@ -20,7 +20,7 @@ and the text has no quotes, else nothing (the window mean).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,10 +144,9 @@ def encode_articles(tokenizer: Any, examples: Sequence[Mapping[str, Any]],
         windows = by_text[unique[_key(m)]]
         own = _span(example, "quote", len(str(example.get("text") or "")))
         focus = m.quote_spans.get(own) if own is not None else m.mention_span
-        if focus is None:
+        chosen = _focus_windows(windows, focus, second_tokens) if focus else []
+        if not chosen:  # nothing to focus on: every window, pooled by its mean
             chosen = [(w, [], 1.0) for w in windows]
-        else:
-            chosen = _focus_windows(windows, focus, second_tokens)
         for w, mask_tokens, weight in chosen:
             mask = [0] * len(enc["input_ids"][w])
             for k in mask_tokens:
@@ -163,7 +162,8 @@ def encode_articles(tokenizer: Any, examples: Sequence[Mapping[str, Any]],
 
 
 def _focus_windows(windows: Sequence[int], focus: Span,
-                   second_tokens: Any) -> list[tuple[int, list[int], float]]:
+                   second_tokens: Callable[[int], list[tuple[int, int, int]]]
+                   ) -> list[tuple[int, list[int], float]]:
     """The window(s) to pool ``focus`` (a character span of the marked text) from, with the
     focus tokens of each: the window holding all its tokens with the widest margin on the
     narrower side; if none holds them all, every window holding some, weighted equally."""
