@@ -75,28 +75,14 @@ def quote_extractor():
 @pytest.fixture(scope="session")
 def analyzer_model_dir(tiny_bert_dir, tmp_path_factory: pytest.TempPathFactory):
     """A model directory (safetensors + model.onnx + model.int8.onnx, sha256s recorded)."""
-    import json
-
-    import torch
-    from transformers import AutoModel, AutoTokenizer
+    from tiny_models import save_tiny_model
 
     from newsstance.inference.encoding import EncodingSettings
-    from newsstance.inference.modeling import (
-        DEFAULT_TASK_LABELS,
-        MultiTaskQuoteModel,
-        save_model_dir,
-    )
-    from newsstance.inference.onnx_export import export_onnx
 
     path = tmp_path_factory.mktemp("analyzer_model") / "tiny-news"
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(3)
-        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), DEFAULT_TASK_LABELS)
-    settings = EncodingSettings(max_length=64, stride=16, context_chars=200)
-    sha = save_model_dir(model, AutoTokenizer.from_pretrained(tiny_bert_dir), path, settings)
-    (path / "newsstance.json").write_text(json.dumps({"weights_sha256": sha, "version": "0.0.1"}))
-    export_onnx(path)
-    return path
+    return save_tiny_model(tiny_bert_dir, path,
+                           EncodingSettings(max_length=64, stride=16, context_chars=200),
+                           seed=3, info={"version": "0.0.1"})
 
 
 @pytest.fixture(scope="session")

@@ -306,26 +306,13 @@ def test_default_model_labels_the_threat_to_quit_against(nimbus_quotes):
 @pytest.fixture(scope="module")
 def article_model_dir(tiny_bert_dir, tmp_path_factory):
     """A tiny model of the article input format, exported to ONNX."""
-    import torch
-    from transformers import AutoModel, AutoTokenizer
+    from tiny_models import save_tiny_model
 
     from newsstance.inference.encoding import EncodingSettings
-    from newsstance.inference.modeling import (
-        DEFAULT_TASK_LABELS,
-        MultiTaskQuoteModel,
-        save_model_dir,
-    )
-    from newsstance.inference.onnx_export import export_onnx
 
-    path = tmp_path_factory.mktemp("article_model") / "tiny-article"
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(4)
-        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), DEFAULT_TASK_LABELS,
-                                    pooling="mean+focus")
-    save_model_dir(model, AutoTokenizer.from_pretrained(tiny_bert_dir), path,
-                   EncodingSettings(max_length=64, stride=16, input_format="article"))
-    export_onnx(path)
-    return path
+    return save_tiny_model(tiny_bert_dir, tmp_path_factory.mktemp("article") / "tiny-article",
+                           EncodingSettings(max_length=64, stride=16, input_format="article"),
+                           seed=4, pooling="mean+focus")
 
 
 def test_an_article_model_reads_each_article_once(article_model_dir, quote_extractor,

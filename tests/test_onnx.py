@@ -86,38 +86,32 @@ def test_onnx_fp32_matches_torch(analyzer_model_dir):
         onnx_clf.predict(EXAMPLES, "role")
 
 
-def test_focus_pooling_exports_with_a_focus_mask_input(tiny_bert_dir, tmp_path):
-    import onnxruntime as ort
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    from newsstance.inference.encoding import EncodingSettings
-    from newsstance.inference.modeling import (
-        DEFAULT_TASK_LABELS,
-        MultiTaskQuoteModel,
-        save_model_dir,
-    )
-    from newsstance.inference.onnx_export import export_onnx
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(5)
-        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), DEFAULT_TASK_LABELS,
-                                    pooling="mean+focus")
-    path = tmp_path / "focus"
-    save_model_dir(model, AutoTokenizer.from_pretrained(tiny_bert_dir), path,
-                   EncodingSettings(max_length=64, stride=16, context_chars=200))
-    export_onnx(path)
-    session = ort.InferenceSession(str(path / "model.onnx"), providers=["CPUExecutionProvider"])
-    assert [i.name for i in session.get_inputs()] == [
-        "input_ids", "attention_mask", "token_type_ids", "focus_mask"]
-    want = QuoteClassifier.from_pretrained(path).predict_proba_tasks(EXAMPLES,
+def _backends_match_torch(path, examples):
+    """The fp32 and int8 ONNX classifiers of ``path``, checked against PyTorch on ``examples``."""
+    want = QuoteClassifier.from_pretrained(path).predict_proba_tasks(examples,
                                                                      ["stance", "sentiment"])
     fp32 = OnnxQuoteClassifier.from_pretrained(path, quantized=False)
     int8 = OnnxQuoteClassifier.from_pretrained(path)
     for clf, atol in ((fp32, 1e-4), (int8, 0.05)):
-        got = clf.predict_proba_tasks(EXAMPLES, ["stance", "sentiment"])
+        got = clf.predict_proba_tasks(examples, ["stance", "sentiment"])
         for task in ("stance", "sentiment"):
             np.testing.assert_allclose(got[task], want[task], atol=atol)
+    return fp32, int8
+
+
+def test_focus_pooling_exports_with_a_focus_mask_input(tiny_bert_dir, tmp_path):
+    import onnxruntime as ort
+    from tiny_models import save_tiny_model
+
+    from newsstance.inference.encoding import EncodingSettings
+
+    path = save_tiny_model(tiny_bert_dir, tmp_path / "focus",
+                           EncodingSettings(max_length=64, stride=16, context_chars=200),
+                           seed=5, pooling="mean+focus")
+    session = ort.InferenceSession(str(path / "model.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == [
+        "input_ids", "attention_mask", "token_type_ids", "focus_mask"]
+    fp32, _ = _backends_match_torch(path, EXAMPLES)
     with pytest.raises(ValueError, match="focus_mask is required"):
         fp32.window_logits([[2, 3]], [[1, 1]], [[0, 0]], ["stance"])
 
@@ -127,42 +121,26 @@ def test_article_format_exports_with_shared_windows(tiny_bert_dir, tmp_path):
     and gives a quote the same probabilities whether its article's other quotes are scored with
     it or not."""
     import onnxruntime as ort
-    import torch
-    from transformers import AutoModel, AutoTokenizer
+    from tiny_models import save_tiny_model
 
     from newsstance.inference.article_encoding import article_example
     from newsstance.inference.encoding import EncodingSettings
-    from newsstance.inference.modeling import (
-        DEFAULT_TASK_LABELS,
-        MultiTaskQuoteModel,
-        save_model_dir,
-    )
-    from newsstance.inference.onnx_export import export_onnx
 
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(6)
-        model = MultiTaskQuoteModel(AutoModel.from_pretrained(tiny_bert_dir), DEFAULT_TASK_LABELS,
-                                    pooling="mean+focus")
-    path = tmp_path / "article"
-    save_model_dir(model, AutoTokenizer.from_pretrained(tiny_bert_dir), path,
-                   EncodingSettings(max_length=64, stride=16, input_format="article"))
-    report = export_onnx(path)
-    assert report["quantization"]["fp32_nodes"] > 0
+    path = save_tiny_model(tiny_bert_dir, tmp_path / "article",
+                           EncodingSettings(max_length=64, stride=16, input_format="article"),
+                           seed=6, pooling="mean+focus")
+    import onnx
+
+    int8_ops = {n.op_type for n in onnx.load(str(path / "model.int8.onnx")).graph.node
+                if n.name.startswith(("/stance/", "/sentiment/"))}
+    assert int8_ops and not int8_ops & {"MatMulInteger", "DynamicQuantizeLinear"}, int8_ops
     session = ort.InferenceSession(str(path / "model.onnx"), providers=["CPUExecutionProvider"])
     assert [i.name for i in session.get_inputs()] == [
         "input_ids", "attention_mask", "token_type_ids", "focus_mask", "row_window"]
     quotes = [{"start": 55, "end": 84, "speaker": "Jane Doe", "speaker_role": "employee"},
               {"start": 0, "end": 11, "speaker": "the company", "speaker_role": "company"}]
     article = [article_example(BODY, "the plan", quotes, i) for i in (0, 1, None)]
-    examples = EXAMPLES + article
-    want = QuoteClassifier.from_pretrained(path).predict_proba_tasks(examples,
-                                                                     ["stance", "sentiment"])
-    fp32 = OnnxQuoteClassifier.from_pretrained(path, quantized=False)
-    int8 = OnnxQuoteClassifier.from_pretrained(path)
-    for clf, atol in ((fp32, 1e-4), (int8, 0.05)):
-        got = clf.predict_proba_tasks(examples, ["stance", "sentiment"])
-        for task in ("stance", "sentiment"):
-            np.testing.assert_allclose(got[task], want[task], atol=atol)
+    _, int8 = _backends_match_torch(path, EXAMPLES + article)
     together = int8.predict_proba_tasks(article, ["stance"])["stance"]
     for i, example in enumerate(article):
         alone = int8.predict_proba_tasks([example], ["stance"])["stance"]
