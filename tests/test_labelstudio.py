@@ -212,7 +212,7 @@ def test_import_rows_exactly(tmp_path, capsys):
     base = {"group": "art1", "source": "my_labels", "target": "the plan", "text": window,
             "quote_start": qs, "quote_end": qe, "speaker_start": ss, "speaker_end": se,
             "target_start": -1, "target_end": -1, "speaker": "Jane Doe",
-            "speaker_role": "advocate", "split": "train"}
+            "speaker_role": "advocate", "text_quotes": "", "split": "train"}
     span = f"q{d['start']}-{d['end']}"
     expected = [
         {**base, "id": f"art1-{span}-stance", "task": "stance", "label": "against"},
