@@ -71,8 +71,8 @@ def mark_text(example: Mapping[str, Any], settings: EncodingSettings) -> MarkedT
     text = str(example.get("text") or "")
     quotes = text_quotes(example)
     q_open, q_close = settings.quote_markers
-    # (position, order, marker, span key): at one position closers go first, inner before outer
-    # (order = length), then openers, outer before inner (order = -length)
+    # (position, kind, order, marker, span key): at one position closers (kind 0) go first, inner
+    # before outer (order = length), then openers (kind 1), outer before inner (order = -length)
     inserts: list[tuple[int, int, int, str, Span]] = []
     for q in quotes:
         span = (q["start"], q["end"])

@@ -251,13 +251,18 @@ class OnnxQuoteClassifier:
             raise ValueError(f"unknown task {task!r}; this model has "
                              f"{', '.join(sorted(self.task_labels))}")
 
+    @property
+    def input_names(self) -> set[str]:
+        """The graph's input names (``focus_mask`` and ``row_window`` are optional inputs)."""
+        return {i.name for i in self.session.get_inputs()}
+
     def window_logits(self, input_ids: list[list[int]], attention_mask: list[list[int]],
                       token_type_ids: list[list[int]], tasks: Sequence[str],
                       focus_mask: list[list[int]] | None = None) -> dict[str, np.ndarray]:
         """Logits of each window, run in length-sorted batches of :attr:`window_batch`."""
         n = len(input_ids)
         out = {t: np.zeros((n, len(self.task_labels[t])), dtype=np.float32) for t in tasks}
-        names = {i.name for i in self.session.get_inputs()}
+        names = self.input_names
         fetch = [f"logits_{t}" for t in tasks]
         order = sorted(range(n), key=lambda i: len(input_ids[i]))
         pad = self.tokenizer.pad_token_id
@@ -293,7 +298,7 @@ class OnnxQuoteClassifier:
         unique = sorted(rows_of, key=lambda r: len(windows.input_ids[r]))
         out = {t: np.zeros((len(keep), len(self.task_labels[t])), dtype=np.float32)
                for t in tasks}
-        names = {i.name for i in self.session.get_inputs()}
+        names = self.input_names
         fetch = [f"logits_{t}" for t in tasks]
         pad = self.tokenizer.pad_token_id
         for start in range(0, len(unique), self.window_batch):
@@ -333,7 +338,7 @@ class OnnxQuoteClassifier:
             windows = encode_examples(self.tokenizer, chunk, self.settings)
             # windows of weight 0 (context-only windows of a quote) do not change the result
             keep = [i for i, w in enumerate(windows.window_weight) if w > 0]
-            if "row_window" in {i.name for i in self.session.get_inputs()}:
+            if "row_window" in self.input_names:
                 logits = self.row_logits(windows, keep, tasks)
             else:
                 logits = self.window_logits([windows.input_ids[i] for i in keep],
