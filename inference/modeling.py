@@ -139,18 +139,16 @@ def windows_to_tensors(windows: EncodedWindows, pad_id: int,
                             device=device)
 
     sources = windows.window_source or list(range(len(windows)))
-    unique = sorted(set(sources))
-    shared = len(unique) < len(sources)
-    pick = unique if shared else list(range(len(windows)))
+    unique = sorted(set(sources))  # every row when no window is shared
     out = {
-        "input_ids": pad([windows.input_ids[i] for i in pick], pad_id),
-        "attention_mask": pad([windows.attention_mask[i] for i in pick], 0),
-        "token_type_ids": pad([windows.token_type_ids[i] for i in pick], 0),
+        "input_ids": pad([windows.input_ids[i] for i in unique], pad_id),
+        "attention_mask": pad([windows.attention_mask[i] for i in unique], 0),
+        "token_type_ids": pad([windows.token_type_ids[i] for i in unique], 0),
         "focus_mask": pad(windows.focus_mask, 0),
         "window_example": torch.tensor(windows.window_example, dtype=torch.long, device=device),
         "window_weight": torch.tensor(windows.window_weight, dtype=torch.float32, device=device),
     }
-    if shared:
+    if len(unique) < len(sources):
         position = {row: k for k, row in enumerate(unique)}
         out["row_window"] = torch.tensor([position[s] for s in sources], dtype=torch.long,
                                          device=device)
