@@ -38,3 +38,20 @@ def test_truncated_encoder_loads_with_fewer_layers(analyzer_model_dir: Path,
     with pytest.raises(SystemExit, match="--layers must be"):
         truncate.main(["--model", str(analyzer_model_dir), "--layers", str(layers + 1),
                        "-o", str(tmp_path / "bad")])
+
+
+def test_ceiling_windows_read_each_token_once() -> None:
+    from newsstance.inference.analyzer import DEFAULT_MODEL_DIR
+    from newsstance.inference.onnx_backend import FastTokenizer
+
+    ceiling = _script("encoder_ceiling")
+    tokenizer = FastTokenizer.from_dir(DEFAULT_MODEL_DIR)
+    texts = ["A short one.", "word " * 300 + "and the end, she said."]
+    windows = ceiling.article_windows(tokenizer, texts, 40)
+    cls_id, sep_id = (tokenizer._tok.token_to_id(t) for t in ("[CLS]", "[SEP]"))
+    assert all(len(w) <= 40 and w[0] == cls_id and w[-1] == sep_id for w in windows)
+    ids = [tokenizer(t, add_special_tokens=False, return_token_type_ids=False)["input_ids"]
+           for t in texts]
+    assert [t for w in windows for t in w[1:-1]] == ids[0] + ids[1]
+    # the short text is one window; the long one is cut into windows of 38 tokens, none shared
+    assert len(windows) == 1 + -(-len(ids[1]) // 38)

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-BACKENDS = ("auto", "torch", "onnx")
+from newsstance.inference.loading import BACKENDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
