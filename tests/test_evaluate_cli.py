@@ -174,6 +174,27 @@ def test_zero_shot_subsets_and_table():
     assert "[zero_shot]" in table and "[few_shot]" in table
 
 
+def test_nqs_subsets_by_article_origin():
+    labels = ["favor", "against", "neutral"]
+    groups = ["fnc1-train-1", "fnc1-train-1", "fnc1-train-2", "syn-a-01", "syn-a-01", "syn-b-02"]
+    ids = [f"{g}-q{i}-stance" for i, g in enumerate(groups)]
+    gold = ["favor", "against", "neutral", "favor", "against", "neutral"]
+    pred = ["favor", "against", "neutral", "against", "against", "favor"]
+    subs = subset_metrics(ids, gold, pred, task="stance", source="nqs_articles", labels=labels,
+                          groups=groups)
+    assert set(subs) == {"fnc1_articles", "synthetic_articles"}  # no polnear article here
+    assert subs["fnc1_articles"]["n"] == 3 and subs["fnc1_articles"]["accuracy"] == 1.0
+    assert subs["synthetic_articles"]["n"] == 3
+    assert subs["synthetic_articles"]["accuracy"] == pytest.approx(1 / 3)
+    low, high = subs["synthetic_articles"]["macro_f1_ci95"]
+    assert 0.0 <= low <= subs["synthetic_articles"]["macro_f1"] <= high <= 1.0
+    # other sources' groups are not split by prefix, and a subset must be a proper part
+    assert subset_metrics(ids, gold, pred, task="stance", source="fnc1", labels=labels,
+                          groups=groups) == {}
+    assert subset_metrics(ids[:3], gold[:3], pred[:3], task="stance", source="nqs",
+                          labels=labels, groups=groups[:3]) == {}
+
+
 def test_cli_import_is_light():
     code = ("import sys, newsstance.training.evaluate_cli; "
             "heavy = [m for m in ('sklearn', 'torch', 'datasets', 'matplotlib') "

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
 #: Scored subsets, recognised by an id suffix (VAST marks zero-/few-shot topics in its ids).
 ID_SUBSETS: dict[str, str] = {"zero_shot": "-zs", "few_shot": "-fs"}
+#: Scored subsets of nqs, recognised by the article id's prefix: where the article comes from
+#: (real FNC-1 or PolNeAR bodies, or the synthetic company/employee stories).
+NQS_ORIGINS: dict[str, str] = {"fnc1_articles": "fnc1-", "polnear_articles": "polnear-",
+                               "synthetic_articles": "syn-"}
 DEFAULT_SPLIT = "dev"
 #: File name prefix of the per-example predictions ``write_results`` writes.
 PREDICTIONS_PREFIX = "predictions_"
@@ -174,22 +178,32 @@ def evaluate_dataset(model: Any, ds: Any, *, source: str = "", tasks: Iterable[s
                             for i, g, t, p in zip(sub["id"], groups or [None] * len(gold), gold,
                                                   pred, strict=True)]
         subsets = subset_metrics(list(sub["id"]), gold, pred, task=task, source=src,
-                                 labels=model.labels[task])
+                                 labels=model.labels[task], groups=groups)
         if subsets:
             results[task]["subsets"] = subsets
     return results
 
 
 def subset_metrics(ids: Sequence[str], gold: Sequence[str], pred: Sequence[str], *, task: str,
-                   source: str, labels: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Metrics (without per-class details) for each :data:`ID_SUBSETS` subset present."""
+                   source: str, labels: Sequence[str], groups: Sequence[str] | None = None
+                   ) -> dict[str, dict[str, Any]]:
+    """Metrics (without per-class details) for each proper subset present: :data:`ID_SUBSETS`
+    by id, and for nqs (``source`` starting with ``nqs``) :data:`NQS_ORIGINS` by article id
+    (``groups``), these with the bootstrap interval over their articles."""
+    parts = {name: ([i for i, x in enumerate(ids) if x.endswith(suffix)], False)
+             for name, suffix in ID_SUBSETS.items()}
+    if groups is not None and source.startswith("nqs"):
+        parts |= {name: ([i for i, g in enumerate(groups) if str(g).startswith(prefix)], True)
+                  for name, prefix in NQS_ORIGINS.items()}
     out = {}
-    for name, suffix in ID_SUBSETS.items():
-        keep = [i for i, x in enumerate(ids) if x.endswith(suffix)]
+    for name, (keep, by_article) in parts.items():
         if keep and len(keep) < len(ids):
-            m = task_metrics([gold[i] for i in keep], [pred[i] for i in keep], task=task,
-                             source=source, labels=labels)
+            sub_gold, sub_pred = [gold[i] for i in keep], [pred[i] for i in keep]
+            m = task_metrics(sub_gold, sub_pred, task=task, source=source, labels=labels)
             out[name] = {k: v for k, v in m.items() if k not in ("per_class", "labels")}
+            if by_article and groups is not None:
+                out[name]["macro_f1_ci95"] = list(macro_f1_interval(
+                    sub_gold, sub_pred, groups=[groups[i] for i in keep]))
     return out
 
 
