@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     run_windows(clf.session, windows[:8])  # warm up
     wall, cpu = min((run_windows(clf.session, windows) for _ in range(args.repeats)),
                     key=lambda t: t[0])
+    threads = clf.session.get_session_options().intra_op_num_threads
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     per_token = cpu / tokens
     article_tokens = tokens / len(texts)
@@ -114,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
           f"an article read once ({len(windows)} windows of <= {args.window} tokens)")
     print(f"encoder: {tokens / wall:,.0f} tokens/s, {per_token * 1e3:.3f} CPU ms a token "
           f"(best of {args.repeats})")
-    print(f"upper bound, encoder alone, each article read once: {encoder_only:.2f} articles/s")
+    print(f"upper bound, encoder alone on {threads} thread(s), each article read once: "
+          f"{encoder_only:.2f} articles/s")
     print(f"quote extraction: {parse:.3f} CPU s an article (one process)")
     print(f"upper bound with extraction, {cores} cores fully used: {both:.2f} articles/s "
           f"(goal {GOAL:g})")
