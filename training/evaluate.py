@@ -201,7 +201,7 @@ def subset_metrics(ids: Sequence[str], gold: Sequence[str], pred: Sequence[str],
             sub_gold, sub_pred = [gold[i] for i in keep], [pred[i] for i in keep]
             m = task_metrics(sub_gold, sub_pred, task=task, source=source, labels=labels)
             out[name] = {k: v for k, v in m.items() if k not in ("per_class", "labels")}
-            if by_article and groups is not None:
+            if by_article:  # only nqs origins, which exist only when groups were given
                 out[name]["macro_f1_ci95"] = list(macro_f1_interval(
                     sub_gold, sub_pred, groups=[groups[i] for i in keep]))
     return out
