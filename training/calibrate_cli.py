@@ -16,7 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from newsstance.inference.loading import BACKENDS
+# the same names as newsstance.inference.loading.BACKENDS, not imported from there: that module
+# brings numpy into every CLI start, and this one is imported to build the parser
+BACKENDS = ("auto", "torch", "onnx")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
