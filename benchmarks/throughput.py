@@ -2,14 +2,16 @@
 
 Usage: python benchmarks/throughput.py --model DIR [--limit N] [--naive-limit N]
        [--backend onnx|torch] [--batch-size B] [--threads T] [--skip-naive]
-       [--context-chars C] [--n-process P] [--json OUT]
+       [--context-chars C] [--n-process P] [--workers W] [--json OUT]
 
 Both run in this one process on the same articles:
 
 - ours: ``NewsAnalyzer.analyze_many`` (prefiltered, batched spaCy parsing, in ``--n-process``
   forked workers when above 1; quotes and tone windows of a batch of articles scored together,
   length-sorted, ONNX Runtime int8 by default; a ``newsstance baseline`` directory as ``--model``
-  runs its TF-IDF export, ``linear.json`` + ``linear.safetensors``);
+  runs its TF-IDF export, ``linear.json`` + ``linear.safetensors``); with ``--workers W``, W
+  spawned processes that each load the analyzer with one thread and analyse whole articles
+  (their start-up is inside the timings);
 - naive: the obvious way to do the same job: spaCy's full default pipeline one article at a time,
   the same quote rules on the parse, then the same model in PyTorch called once per quote and per
   task (and once per tone window; a model of the ``article`` input format reads the same marked
@@ -47,6 +49,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def peak_child_rss_mb() -> float:
+    """The largest peak RSS of any finished child process (the ``--workers`` processes)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def load_texts(limit: int | None, split: str) -> list[str]:
     from newsstance.datapaths import data_dir
 
@@ -77,17 +84,23 @@ def run_ours(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
     t2 = time.perf_counter()
     list(analyzer.analyze_many(texts[:1]))  # warm-up
     start, cpu = time.perf_counter(), time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     n_quotes = sum(len(r.quotes) for r in analyzer.analyze_many(
-        texts, batch_size=args.batch_size, n_process=args.n_process) if r.ok)
+        texts, batch_size=args.batch_size, n_process=args.n_process, workers=args.workers)
+        if r.ok)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers' CPU (when finished)
+    cpu += (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     subset = texts[:args.naive_limit] if args.naive_limit else texts
     start = time.perf_counter()
-    list(analyzer.analyze_many(subset, batch_size=args.batch_size, n_process=args.n_process))
+    list(analyzer.analyze_many(subset, batch_size=args.batch_size, n_process=args.n_process,
+                               workers=args.workers))
     subset_s = time.perf_counter() - start
     return {"seconds": elapsed, "cpu_seconds": cpu, "articles": len(texts), "quotes": n_quotes,
             "naive_subset_seconds": subset_s,
             "load_extractor_s": t1 - t0, "load_classifier_s": t2 - t1, "load_s": t2 - t0,
-            "rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb()}
+            "rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb(),
+            "workers": args.workers, "peak_worker_rss_mb": peak_child_rss_mb()}
 
 
 def run_naive(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
@@ -154,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--n-process", type=int, default=1,
                         help="spaCy worker processes for ours (default 1)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="whole-pipeline worker processes for ours, one thread each "
+                             "(default 1)")
     parser.add_argument("--context-chars", type=int,
                         help="override the model's context_chars for ours (speed/accuracy)")
     parser.add_argument("--window-batch", type=int,
@@ -178,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
           f"articles/s, {ours['words_per_s']:,.0f} words/s; {ours['quotes']} quotes; "
           f"{ours['cpu_seconds'] / len(texts):.2f} CPU s/article; "
           f"peak RSS {ours['peak_rss_mb']:.0f} MB")
+    if args.workers > 1:
+        worker = ours["peak_worker_rss_mb"]
+        print(f"       {args.workers} workers, peak RSS of the largest {worker:.0f} MB; all "
+              f"processes together at most {ours['peak_rss_mb'] + args.workers * worker:,.0f} "
+              "MB")
     report: dict[str, Any] = {"ours": ours}
     if not args.skip_naive:
         naive = run_naive(naive_texts, args)

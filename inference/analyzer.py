@@ -116,6 +116,9 @@ class NewsAnalyzer:
     model: dict[str, Any] = field(default_factory=dict)
     #: examples per classifier call chunk
     classifier_batch_size: int = 256
+    #: the arguments of :meth:`from_pretrained` that built this analyzer (``None`` when built
+    #: otherwise): how ``analyze_many(workers=N)`` loads it again in each worker process
+    load_args: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, *, backend: str = "onnx",
@@ -142,6 +145,8 @@ class NewsAnalyzer:
                 "training/configs/default.json`, then `newsstance export-onnx runs/default`) and "
                 "pass its directory, e.g. NewsAnalyzer.from_pretrained('runs/default') or "
                 "`--model runs/default`")
+        load_args = {"path": str(root.resolve()), "backend": backend, "quantized": quantized,
+                      "calibrated": calibrated}
         classifier, backend = load_classifier(root, backend=backend, quantized=quantized,
                                               threads=threads, calibrated=calibrated)
         if extractor is None:
@@ -153,7 +158,7 @@ class NewsAnalyzer:
                 raise ValueError(f"the model in {root} has no {task!r} head")
         info = _model_info(root, backend)
         info["calibrated"] = _calibrated(classifier)
-        return cls(extractor=extractor, classifier=classifier, model=info)
+        return cls(extractor=extractor, classifier=classifier, model=info, load_args=load_args)
 
     # -- bare pairs -------------------------------------------------------------------------
 
@@ -201,16 +206,37 @@ class NewsAnalyzer:
 
     def analyze_many(self, records: Iterable[Mapping[str, Any] | Record | str],
                      batch_size: int = 32, target: str | None = None,
-                     n_process: int = 1) -> Iterator[ArticleResult | ArticleError]:
+                     n_process: int = 1, workers: int = 1,
+                     ) -> Iterator[ArticleResult | ArticleError]:
         """One result per record, in order: :class:`ArticleResult`, or :class:`ArticleError` for
         a record that cannot be read or analysed (the others go on).
 
         ``records`` are dicts (``id``, ``text``, optional ``title`` and ``target``),
         :class:`Record` objects or plain texts. ``target`` is used for records without one.
         ``batch_size`` articles are parsed and scored together.
+
+        ``n_process > 1``: quote extraction in that many forked processes, scoring here.
+        ``workers > 1``: that many spawned processes each load this analyzer again (one
+        ONNX Runtime or PyTorch thread each) and analyse whole articles, parse and scoring
+        (see :mod:`newsstance.inference.workers`); the results are the same. Needs an analyzer
+        from :meth:`from_pretrained` with an extractor from ``QuoteExtractor.load``, and a
+        script that calls it needs an ``if __name__ == "__main__":`` guard, as for any
+        spawned process.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if workers < 1 or n_process < 1:
+            raise ValueError(f"workers and n_process must be >= 1, got {workers}, {n_process}")
+        if workers > 1:
+            if n_process > 1:
+                raise ValueError("use workers or n_process, not both")
+            from newsstance.inference.workers import WorkerSpec, analyze_in_workers
+
+            spec = WorkerSpec.of(self)
+            rows = (_as_record(item, i) for i, item in enumerate(records))
+            yield from analyze_in_workers(self, spec, rows, workers=workers,
+                                          batch_size=batch_size, target=target)
+            return
         queued: deque[Record] = deque()  # read, not yet extracted (in input order)
 
         def stream() -> Iterator[Record]:

@@ -13,7 +13,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,9 @@ class QuoteExtractor:
     #: what the tagger reads: the whole ``article``, or only the ``chunks`` that are parsed
     #: (sentences with a quotation mark or a speech cue; faster, may miss cue-less attributions)
     tag_scope: str = "article"
+    #: the arguments of :meth:`load` that built this extractor (``None`` when built otherwise):
+    #: how a worker process loads the same extractor again
+    load_args: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -134,13 +137,18 @@ class QuoteExtractor:
         ``kwargs`` set the other fields (``tagger_roles``, ``tagger_spans``, ``tag_scope``)."""
         import spacy
 
-        nlp = spacy.load(model, disable=[d for d in disable])
+        disable = list(disable)
+        nlp = spacy.load(model, disable=disable)
         span_tagger = None
         if tagger:
             from newsstance.inference.quotes.tagger import SpanTagger
 
             span_tagger = SpanTagger.from_dir(None if tagger is True else tagger)
-        return cls(nlp=nlp, prefilter=prefilter, tagger=span_tagger, **kwargs)
+        load_args = {"model": model, "disable": disable, "prefilter": prefilter,
+                     "tagger": str(Path(tagger).resolve()) if isinstance(tagger, str | Path)
+                     else tagger, **kwargs}
+        return cls(nlp=nlp, prefilter=prefilter, tagger=span_tagger, load_args=load_args,
+                   **kwargs)
 
     def __post_init__(self) -> None:
         if self.tag_scope not in ("article", "chunks"):
