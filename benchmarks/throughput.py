@@ -70,7 +70,9 @@ def run_ours(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     tagger = True if args.tagger == "bundled" else args.tagger
-    extractor = QuoteExtractor.load(tagger=tagger)
+    # with workers, each loads its own extractor (and this process only if one dies)
+    extractor = (QuoteExtractor.deferred if args.workers > 1 else QuoteExtractor.load)(
+        tagger=tagger)
     t1 = time.perf_counter()
     analyzer = NewsAnalyzer.from_pretrained(args.model, backend=args.backend,
                                             threads=args.threads, extractor=extractor)
@@ -82,7 +84,8 @@ def run_ours(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
     if args.window_batch is not None:
         clf.window_batch = args.window_batch
     t2 = time.perf_counter()
-    list(analyzer.analyze_many(texts[:1]))  # warm-up
+    if args.workers == 1:  # warm-up (workers start cold, inside the timings)
+        list(analyzer.analyze_many(texts[:1]))
     start, cpu = time.perf_counter(), time.process_time()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     n_quotes = sum(len(r.quotes) for r in analyzer.analyze_many(

@@ -227,7 +227,10 @@ def run_analyze(args: argparse.Namespace) -> int:
             raise CommandError(f"cannot resume from {args.output}: {exc}") from None
     started = time.perf_counter()
     try:
-        extractor = None if args.tagger == "none" else load_extractor(args)
+        if args.workers > 1:  # each worker loads its own; this process only if one dies
+            extractor = load_extractor(args, deferred=True)
+        else:
+            extractor = None if args.tagger == "none" else load_extractor(args)
         analyzer = NewsAnalyzer.from_pretrained(args.model, backend=args.backend,
                                                 threads=args.threads, extractor=extractor,
                                                 calibrated=not args.uncalibrated)

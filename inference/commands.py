@@ -47,8 +47,9 @@ def add_tagger_option(p: argparse.ArgumentParser) -> None:
                         "sentences with a quotation mark or speech cue (faster)")
 
 
-def load_extractor(args: argparse.Namespace):
-    """The quote extractor the ``--tagger`` option asks for."""
+def load_extractor(args: argparse.Namespace, deferred: bool = False):
+    """The quote extractor the ``--tagger`` option asks for (``deferred``: loaded on first use,
+    its tagger directory checked now)."""
     from newsstance.cli import CommandError
     from newsstance.inference.extraction import QuoteExtractor
     from newsstance.inference.quotes.tagger import TaggerError
@@ -56,7 +57,8 @@ def load_extractor(args: argparse.Namespace):
     spec = args.tagger
     tagger = None if spec == "none" else True if spec == "bundled" else spec
     try:
-        return QuoteExtractor.load(tagger=tagger, tag_scope=args.tag_scope)
+        load = QuoteExtractor.deferred if deferred else QuoteExtractor.load
+        return load(tagger=tagger, tag_scope=args.tag_scope)
     except (TaggerError, OSError) as exc:
         raise CommandError(f"--tagger {spec}: {exc}") from exc
 

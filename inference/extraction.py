@@ -137,18 +137,33 @@ class QuoteExtractor:
         ``kwargs`` set the other fields (``tagger_roles``, ``tagger_spans``, ``tag_scope``)."""
         import spacy
 
-        disable = list(disable)
-        nlp = spacy.load(model, disable=disable)
+        load_args = _load_args(model, disable, prefilter, tagger, kwargs)
+        nlp = spacy.load(model, disable=load_args["disable"])
         span_tagger = None
         if tagger:
             from newsstance.inference.quotes.tagger import SpanTagger
 
             span_tagger = SpanTagger.from_dir(None if tagger is True else tagger)
-        load_args = {"model": model, "disable": disable, "prefilter": prefilter,
-                     "tagger": str(Path(tagger).resolve()) if isinstance(tagger, str | Path)
-                     else tagger, **kwargs}
         return cls(nlp=nlp, prefilter=prefilter, tagger=span_tagger, load_args=load_args,
                    **kwargs)
+
+    @classmethod
+    def deferred(
+        cls,
+        model: str = DEFAULT_MODEL,
+        disable: Iterable[str] = ("lemmatizer", "attribute_ruler", "ner"),
+        prefilter: bool = True,
+        tagger: str | Path | bool | None = None,
+        **kwargs: Any,
+    ) -> DeferredExtractor:
+        """:meth:`load`'s arguments, loaded on first use: for the parent of worker processes,
+        which loads its own extractor only if a worker dies. A tagger directory is checked
+        now (``TaggerError``), so a bad one fails before any worker starts."""
+        if tagger:
+            from newsstance.inference.quotes.tagger import BUNDLED_TAGGER, check_tagger_dir
+
+            check_tagger_dir(BUNDLED_TAGGER if tagger is True else Path(tagger))
+        return DeferredExtractor(_load_args(model, disable, prefilter, tagger, kwargs))
 
     def __post_init__(self) -> None:
         if self.tag_scope not in ("article", "chunks"):
@@ -375,6 +390,30 @@ class QuoteExtractor:
                 )
             for i, record in source:
                 yield self._one(record, raise_errors, batched=False, tagged=tag_of(i))
+
+
+def _load_args(model: str, disable: Iterable[str], prefilter: bool,
+               tagger: str | Path | bool | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """:meth:`QuoteExtractor.load`'s arguments as plain data (a tagger path made absolute)."""
+    if isinstance(tagger, str | Path) and tagger:
+        tagger = str(Path(tagger).resolve())
+    return {"model": model, "disable": list(disable), "prefilter": prefilter, "tagger": tagger,
+            **kwargs}
+
+
+class DeferredExtractor:
+    """A :class:`QuoteExtractor` that :meth:`QuoteExtractor.load` builds on first use."""
+
+    def __init__(self, load_args: dict[str, Any]) -> None:
+        self.load_args = load_args
+        self._loaded: QuoteExtractor | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("load_args", "_loaded"):
+            raise AttributeError(name)
+        if self._loaded is None:
+            self._loaded = QuoteExtractor.load(**self.load_args)
+        return getattr(self._loaded, name)
 
 
 #: Set in forked worker processes only (by ``_init_worker``), never in the parent.

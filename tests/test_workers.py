@@ -111,3 +111,27 @@ def test_cli_workers_write_what_one_process_writes(tmp_path, analyzer_model_dir,
     for bad in (["--workers", "0"], ["--workers", "2", "--n-process", "2"]):
         assert main(["analyze", str(source), "--model", str(analyzer_model_dir), *bad]) != 0
         assert "--workers" in capsys.readouterr().err
+
+
+def test_deferred_extractor_checks_a_tagger_now_and_loads_on_first_use(tmp_path,
+                                                                        quote_extractor):
+    from newsstance.inference.extraction import QuoteExtractor
+    from newsstance.inference.quotes.tagger import TaggerError
+
+    with pytest.raises(TaggerError, match="not a tagger directory"):
+        QuoteExtractor.deferred(tagger=tmp_path)
+    lazy = QuoteExtractor.deferred()
+    assert lazy._loaded is None and lazy.load_args == quote_extractor.load_args
+    text = "\"We will appeal,\" said Jane Doe, a Google engineer."
+    assert [q.to_dict() for q in lazy.extract(text)] == [
+        q.to_dict() for q in quote_extractor.extract(text)]
+    assert lazy._loaded is not None
+
+
+def test_cli_workers_refuse_a_bad_tagger_before_starting(tmp_path, capsys):
+    source = tmp_path / "in.txt"
+    source.write_text("\"Yes,\" she said.\n", encoding="utf-8")
+    code = main(["analyze", str(source), "--workers", "2", "--tagger", str(tmp_path)])
+    assert code != 0
+    assert "not a tagger directory" in capsys.readouterr().err
+    assert not mp.active_children()

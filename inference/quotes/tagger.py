@@ -143,23 +143,8 @@ class SpanTagger:
     def from_dir(cls, path: str | Path | None = None, threads: int | None = None) -> SpanTagger:
         """Load an exported tagger directory (default: the bundled one) with ONNX Runtime."""
         root = Path(path) if path is not None else BUNDLED_TAGGER
-        info_path = root / TAGGER_INFO
-        if not info_path.is_file():
-            raise TaggerError(f"{root} is not a tagger directory: {TAGGER_INFO} is missing")
-        info = json.loads(info_path.read_text(encoding="utf-8"))
+        info = check_tagger_dir(root)
         onnx_name = info.get("onnx_file", "model.int8.onnx")
-        for name in (onnx_name, TOKENIZER_FILE):
-            file = root / name
-            if not file.is_file():
-                raise TaggerError(f"{root} is not a complete tagger directory: {name} is missing")
-            expected = (info.get("sha256") or {}).get(name)
-            if not expected:
-                raise TaggerError(f"{info_path} records no sha256 for {name}")
-            if sha256_file(file) != expected:
-                raise TaggerError(f"{file} does not match the sha256 in {info_path}: the file "
-                                  "was altered or replaced")
-        if list(info.get("labels", [])) != list(SPAN_LABELS):
-            raise TaggerError(f"{info_path}: labels {info.get('labels')} are not {SPAN_LABELS}")
         run = OnnxRunner(root / onnx_name, threads)
         run.session()  # fail early on a broken graph
         return cls.from_tokenizer_file(root / TOKENIZER_FILE, run, max_tokens=info["max_tokens"],
@@ -254,3 +239,26 @@ class SpanTagger:
             spans = decode_spans(probs, offsets, **self.decode)
             results.append(TaggedText(spans, offsets, role_logits, self.roles))
         return results
+
+
+def check_tagger_dir(root: Path) -> dict[str, Any]:
+    """The ``tagger.json`` of a tagger directory, after checking its files (present, with the
+    recorded sha256) and labels; ``TaggerError`` otherwise."""
+    info_path = root / TAGGER_INFO
+    if not info_path.is_file():
+        raise TaggerError(f"{root} is not a tagger directory: {TAGGER_INFO} is missing")
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    onnx_name = info.get("onnx_file", "model.int8.onnx")
+    for name in (onnx_name, TOKENIZER_FILE):
+        file = root / name
+        if not file.is_file():
+            raise TaggerError(f"{root} is not a complete tagger directory: {name} is missing")
+        expected = (info.get("sha256") or {}).get(name)
+        if not expected:
+            raise TaggerError(f"{info_path} records no sha256 for {name}")
+        if sha256_file(file) != expected:
+            raise TaggerError(f"{file} does not match the sha256 in {info_path}: the file "
+                              "was altered or replaced")
+    if list(info.get("labels", [])) != list(SPAN_LABELS):
+        raise TaggerError(f"{info_path}: labels {info.get('labels')} are not {SPAN_LABELS}")
+    return info
