@@ -18,6 +18,8 @@ import logging
 import multiprocessing as mp
 import os
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,6 +39,8 @@ logger = logging.getLogger(__name__)
 CHUNK_ARTICLES = 4
 #: Threads of the model runtime in each worker.
 WORKER_THREADS = 1
+#: How often a worker checks that its parent is alive.
+PARENT_CHECK_SECONDS = 1.0
 
 Result = ArticleResult | ArticleError
 
@@ -73,7 +77,15 @@ class WorkerSpec:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(spec: WorkerSpec) -> None:
+def _watch_parent(parent: int) -> None:
+    """End this worker when its parent is gone (``kill -9`` leaves workers blocked otherwise)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _init_worker(spec: WorkerSpec, parent: int) -> None:
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _worker["analyzer"] = spec.load()
     torch = sys.modules.get("torch")  # this process is ours: one PyTorch thread, as ONNX
@@ -129,7 +141,7 @@ def analyze_in_workers(analyzer: NewsAnalyzer, spec: WorkerSpec, records: Iterab
             yield from results
 
     pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
-                               initializer=_init_worker, initargs=(spec,))
+                               initializer=_init_worker, initargs=(spec, os.getpid()))
     broken = False
     try:
         for chunk in chunks:
