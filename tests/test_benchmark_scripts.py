@@ -1,4 +1,4 @@
-"""Helper scripts under benchmarks/ that change model files."""
+"""Scripts under benchmarks/: the helpers that change model files, and the throughput figures."""
 
 from __future__ import annotations
 
@@ -55,3 +55,24 @@ def test_ceiling_windows_read_each_token_once() -> None:
     assert [t for w in windows for t in w[1:-1]] == ids[0] + ids[1]
     # the short text is one window; the long one is cut into windows of 38 tokens, none shared
     assert len(windows) == 1 + -(-len(ids[1]) // 38)
+
+
+def test_throughput_with_workers_reports_every_figure(analyzer_model_dir: Path,
+                                                      tmp_path: Path) -> None:
+    import json
+
+    from newsstance.datapaths import data_dir
+
+    if data_dir(required=False) is None:
+        pytest.skip("needs ../shared/data (PolNeAR dev articles)")
+    out = tmp_path / "figures.json"
+    assert _script("throughput").main(["--model", str(analyzer_model_dir), "--limit", "3",
+                                     "--naive-limit", "1", "--workers", "2",
+                                     "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    ours, naive = report["ours"], report["naive"]
+    assert ours["articles"] == 3 and naive["articles"] == 1
+    assert ours["workers"] == 2 and ours["peak_worker_rss_mb"] > 0
+    assert 0 < ours["first_result_s"] <= ours["seconds"]
+    assert ours["quotes"] > 0 and ours["cpu_seconds"] > 0
+    assert report["ratio"] == pytest.approx(naive["seconds"] / ours["naive_subset_seconds"])
