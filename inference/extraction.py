@@ -22,7 +22,7 @@ from newsstance.inference.quotes.assemble import build_quotes
 from newsstance.inference.quotes.cues import has_cue
 from newsstance.inference.quotes.merge import assign_roles, merge_tagged
 from newsstance.inference.quotes.tagger import TaggedText
-from newsstance.inference.records import Record
+from newsstance.inference.records import Record, batched
 
 logger = logging.getLogger(__name__)
 
@@ -274,16 +274,6 @@ class QuoteExtractor:
         not be used in a child forked after it started)."""
         step = max(1, min(batch_size, 8))
 
-        def batches() -> Iterator[list[Record]]:
-            batch: list[Record] = []
-            for record in records:
-                batch.append(record)
-                if len(batch) == step:
-                    yield batch
-                    batch = []
-            if batch:
-                yield batch
-
         kept: deque[list[Record]] = deque()
         # The pool's feeder thread reads ``records`` ahead; this bounds how far (in batches), so
         # a long stream is never read whole into memory.
@@ -291,7 +281,7 @@ class QuoteExtractor:
         stop = threading.Event()
 
         def feed() -> Iterator[tuple[list[Record], list[TaggedText | None]]]:
-            for batch in batches():
+            for batch in batched(records, step):
                 while not ahead.acquire(timeout=0.1):
                     if stop.is_set():  # the consumer went away: let the pool shut down
                         return

@@ -21,7 +21,7 @@ from typing import Any
 
 from newsstance.inference.encoding import context_bounds
 from newsstance.inference.quote import SPEAKER_ROLES, Quote
-from newsstance.inference.records import Record
+from newsstance.inference.records import Record, batched
 from newsstance.inference.target import choose_target
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def iter_article_tasks(records: Iterable[Record], extractor: Any = None, analyze
     if context_chars is None:
         context_chars = (analyzer.classifier.settings.context_chars if analyzer is not None
                          else DEFAULT_CONTEXT_CHARS)
-    for batch in _batches(records, max(1, batch_size)):
+    for batch in batched(records, max(1, batch_size)):
         if analyzer is not None:
             version = str(analyzer.model.get("name") or "newsstance")
             results = analyzer.analyze_many(batch, batch_size=len(batch), target=target)
@@ -187,15 +187,6 @@ def iter_article_tasks(records: Iterable[Record], extractor: Any = None, analyze
                                                       context_chars))
 
 
-def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _model_tasks(record: Record, result: Any, model_version: str,

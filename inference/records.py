@@ -221,3 +221,15 @@ def _parse_bytes(stem: str, data: bytes, fmt: str) -> Iterator[Record]:
         yield from parse_jsonl(stem, text)
     else:
         yield from parse_csv(stem, text)
+
+
+def batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    """Consecutive lists of ``size`` records (the last may be shorter), read lazily."""
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from newsstance.inference.records import Record
+from newsstance.inference.records import Record, batched
 from newsstance.inference.result import ArticleError, ArticleResult
 
 if TYPE_CHECKING:
@@ -104,17 +104,6 @@ def _analyze_chunk(records: list[Record], batch_size: int, target: str | None) -
                 for r in records]
 
 
-def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    chunk: list[Record] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def analyze_in_workers(analyzer: NewsAnalyzer, spec: WorkerSpec, records: Iterable[Record], *,
                        workers: int, batch_size: int, target: str | None) -> Iterator[Result]:
     """One result per record, in input order, from ``workers`` spawned processes.
@@ -122,7 +111,7 @@ def analyze_in_workers(analyzer: NewsAnalyzer, spec: WorkerSpec, records: Iterab
     At most ``2 * workers + 1`` chunks are in flight, so a long stream is never read whole. If
     the pool breaks, the chunks it had not finished and the rest of the stream go through
     ``analyzer`` here, in this process."""
-    chunks = _chunks(records, max(1, min(batch_size, CHUNK_ARTICLES)))
+    chunks = batched(records, max(1, min(batch_size, CHUNK_ARTICLES)))
     # (chunk, its future: None until submitted)
     pending: deque[tuple[list[Record], Future[list[Result]] | None]] = deque()
 
