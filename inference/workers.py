@@ -86,7 +86,7 @@ def _watch_parent(parent: int) -> None:
 
 def _init_worker(spec: WorkerSpec, parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # its batches: one core too
     _worker["analyzer"] = spec.load()
     torch = sys.modules.get("torch")  # this process is ours: one PyTorch thread, as ONNX
     if torch is not None:

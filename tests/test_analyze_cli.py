@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,23 @@ def _wait_for_lines(path: Path, n: int, proc: subprocess.Popen, timeout: float) 
     return path.read_bytes().count(b"\n") if path.is_file() else 0
 
 
+def _kill_9_after(cmd: list[str], env: dict[str, str], out: Path, lines: int,
+                  before_kill: Callable[[subprocess.Popen], None] | None = None) -> int:
+    """Run ``cmd``, ``kill -9`` it once ``out`` has ``lines`` lines; the lines written then."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        written = _wait_for_lines(out, lines, proc, timeout=120)
+        if before_kill is not None:
+            before_kill(proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    return written
+
+
 def test_resume_after_kill_9(tmp_path, analyzer_model_dir):
     n = 150
     inp = tmp_path / "many.jsonl"
@@ -159,15 +177,7 @@ def test_resume_after_kill_9(tmp_path, analyzer_model_dir):
     cmd = [sys.executable, "-m", "newsstance", "analyze", str(inp), "--model",
            str(analyzer_model_dir), "-o", str(out), "--batch-size", "2", "--threads", "1"]
     env = {**os.environ, "TQDM_DISABLE": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    try:
-        written = _wait_for_lines(out, 10, proc, timeout=120)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    written = _kill_9_after(cmd, env, out, 10)
     assert 10 <= written < n + 1
     with out.open("ab") as fh:  # what a kill in the middle of a write leaves behind
         fh.write(b'{"id": "r149", "target": "torn')
@@ -223,3 +233,54 @@ def test_torch_backend(tmp_path, analyzer_model_dir, quote_extractor, monkeypatc
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 6
     assert {r["model"]["backend"] for r in rows if "error" not in r} == {"torch"}
+
+
+def _children_of(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (Linux ``/proc``)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux /proc")
+def test_kill_9_ends_the_workers_and_resume_completes(tmp_path, analyzer_model_dir):
+    n = 80
+    source = tmp_path / "many.jsonl"
+    source.write_text("".join(json.dumps({"id": f"r{i:02d}", "text": ARTICLE if i % 3 else
+                                          f"Item {i}. \"We back the plan,\" said Jane Doe."})
+                              + "\n" for i in range(n)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-m", "newsstance", "analyze", str(source), "--model",
+           str(analyzer_model_dir), "-o", str(out), "--workers", "2"]
+    env = {**os.environ, "TQDM_DISABLE": "1"}
+    workers: set[int] = set()
+    _kill_9_after(cmd, env, out, 5, lambda proc: workers.update(_children_of(proc.pid)))
+    assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in workers), "workers outlived their killed parent"
+    resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, env=env,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in rows) == [f"r{i:02d}" for i in range(n)]
+    whole = tmp_path / "whole.jsonl"
+    assert main(["analyze", str(source), "--model", str(analyzer_model_dir), "-o",
+                 str(whole)]) == 0
+    assert {r["id"]: r for r in rows} == {
+        r["id"]: r for r in map(json.loads, whole.read_text(encoding="utf-8").splitlines())}

@@ -81,20 +81,8 @@ def test_workers_need_an_analyzer_they_can_load_again(tiny_analyzer):
         list(tiny_analyzer.analyze_many(["x"], workers=0))
 
 
-@pytest.fixture
-def _cached_analyzer(monkeypatch, tiny_analyzer, analyzer_model_dir):
-    real = NewsAnalyzer.from_pretrained.__func__
-
-    def cached(cls, path=None, **kwargs):
-        if path is not None and Path(path) == analyzer_model_dir:
-            return tiny_analyzer
-        return real(cls, path, **kwargs)
-
-    monkeypatch.setattr(NewsAnalyzer, "from_pretrained", classmethod(cached))
-
-
-def test_cli_workers_write_what_one_process_writes(tmp_path, analyzer_model_dir,
-                                                   _cached_analyzer, capsys):
+def test_cli_workers_write_what_one_process_writes(tmp_path, shared_analyzer, capsys):
+    analyzer_model_dir = shared_analyzer
     source = tmp_path / "in.jsonl"
     lines = [json.dumps(r if isinstance(r, dict) else {"id": f"t{i}", "text": r})
              for i, r in enumerate(_records(9))]
@@ -135,69 +123,3 @@ def test_cli_workers_refuse_a_bad_tagger_before_starting(tmp_path, capsys):
     assert code != 0
     assert "not a tagger directory" in capsys.readouterr().err
     assert not mp.active_children()
-
-
-def _children_of(pid: int) -> set[int]:
-    """Process ids whose parent is ``pid`` (Linux ``/proc``)."""
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            out.add(int(stat.parent.name))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux /proc")
-def test_kill_9_ends_the_workers_and_resume_completes(tmp_path, analyzer_model_dir):
-    import subprocess
-    import sys
-    import time
-
-    n = 80
-    source = tmp_path / "many.jsonl"
-    source.write_text("".join(json.dumps({"id": f"r{i:02d}", "text": ARTICLE if i % 3 else
-                                          f"Item {i}. \"We back the plan,\" said Jane Doe."})
-                              + "\n" for i in range(n)), encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    cmd = [sys.executable, "-m", "newsstance", "analyze", str(source), "--model",
-           str(analyzer_model_dir), "-o", str(out), "--workers", "2"]
-    env = {**os.environ, "TQDM_DISABLE": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None and (
-                not out.is_file() or len(out.read_bytes().splitlines()) < 5):
-            time.sleep(0.05)
-        workers = _children_of(proc.pid)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
-    assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and any(_alive(p) for p in workers):
-        time.sleep(0.2)
-    assert not any(_alive(p) for p in workers), "workers outlived their killed parent"
-    resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, env=env,
-                             timeout=300)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert sorted(r["id"] for r in rows) == [f"r{i:02d}" for i in range(n)]
-    whole = tmp_path / "whole.jsonl"
-    assert main(["analyze", str(source), "--model", str(analyzer_model_dir), "-o",
-                 str(whole)]) == 0
-    assert {r["id"]: r for r in rows} == {
-        r["id"]: r for r in map(json.loads, whole.read_text(encoding="utf-8").splitlines())}
