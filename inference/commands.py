@@ -1,4 +1,5 @@
-"""CLI subcommands of the inference half: ``quotes`` and ``evaluate-quotes``."""
+"""CLI subcommands of the inference half: ``quotes``, ``evaluate-quotes`` and
+``quote-agreement``."""
 
 from __future__ import annotations
 
@@ -36,6 +37,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--n-process", type=int, default=1, help="spaCy worker processes")
     add_tagger_option(e)
     e.set_defaults(func=run_evaluate_quotes)
+
+    a = sub.add_parser("quote-agreement",
+                       help="how far PolNeAR's annotators agree, scored like evaluate-quotes",
+                       description="Score PolNeAR's multiply annotated articles annotator against "
+                                   "annotator, majority of the others against each annotator, and "
+                                   "the extractor against each annotator: the ceiling of "
+                                   "evaluate-quotes' figures.")
+    a.add_argument("--split", action="append", dest="splits", metavar="SPLIT",
+                   help="PolNeAR split(s) to read (repeatable; default: train and dev)")
+    a.add_argument("--data-dir", help="data root (default: $NEWSSTANCE_DATA or ../shared/data)")
+    a.add_argument("--skip-extractor", action="store_true",
+                   help="score the annotators only (no spaCy pipeline loaded)")
+    a.add_argument("-o", "--output", help="write the metrics as JSON to this file")
+    add_tagger_option(a)
+    a.set_defaults(func=run_quote_agreement)
 
 
 def add_tagger_option(p: argparse.ArgumentParser) -> None:
@@ -109,6 +125,45 @@ def run_evaluate_quotes(args: argparse.Namespace) -> int:
                                     batch_size=args.batch_size, n_process=args.n_process))
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from None
+    print(format_table(results))
+    if args.output:
+        path = Path(args.output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"results": results}, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def run_quote_agreement(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from newsstance.cli import CommandError
+    from newsstance.datapaths import data_dir
+    from newsstance.inference.quote_agreement import agreement, format_table, multi_annotated
+
+    try:
+        root = data_dir(args.data_dir)
+    except FileNotFoundError as exc:
+        raise CommandError(str(exc)) from None
+    assert root is not None
+    extract = None
+    if not args.skip_extractor:
+        extractor = load_extractor(args)
+
+        def extract(texts: list[str]) -> list[list]:
+            return list(extractor.extract_many(texts))
+
+    splits = {}
+    for split in args.splits or ["train", "dev"]:
+        try:
+            splits[split] = list(multi_annotated(root / "polnear", split))
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from None
+        if not splits[split]:
+            raise CommandError(f"PolNeAR {split}: no article has more than one annotator")
+    if len(splits) > 1:
+        splits["all"] = [a for articles in splits.values() for a in articles]
+    results = {split: agreement(articles, extract) for split, articles in splits.items()}
     print(format_table(results))
     if args.output:
         path = Path(args.output)

@@ -84,15 +84,36 @@ def parse_ann(ann: str) -> list[tuple[list[tuple[int, int]], list[tuple[int, int
     return out
 
 
-def read_polnear(root: Path, split: str = "dev", limit: int | None = None) -> Iterator[GoldArticle]:
-    """Gold articles of one PolNeAR split under ``root`` (the ``polnear`` folder)."""
-    text_dir = root / split / "text"
+def annotator_files(root: Path, split: str) -> dict[str, list[Path]]:
+    """The ``.ann`` files of each article of a PolNeAR split, by text stem, in sorted order
+    (one file an annotator; the first is the gold :func:`read_polnear` uses)."""
     ann_dir = root / split / "attributions"
-    if not text_dir.is_dir():
-        raise FileNotFoundError(f"no PolNeAR split {split!r} under {root}")
     anns: dict[str, list[Path]] = {}
     for path in sorted(ann_dir.glob("*.ann")):
         anns.setdefault(path.stem.rsplit("_", 1)[0], []).append(path)
+    return anns
+
+
+def ann_quotes(text: str, ann: str) -> list[GoldQuote]:
+    """One annotator's gold quotes (one a content fragment, sorted) from an ``.ann`` file."""
+    quotes = []
+    for content, source in parse_ann(ann):
+        s_start = min(s for s, _ in source) if source else None
+        s_end = max(e for _, e in source) if source else None
+        for start, end in content:
+            if end > start:
+                quotes.append(GoldQuote(start, end, s_start, s_end,
+                                        text[s_start:s_end] if source else None))
+    quotes.sort(key=lambda q: (q.start, q.end))
+    return quotes
+
+
+def read_polnear(root: Path, split: str = "dev", limit: int | None = None) -> Iterator[GoldArticle]:
+    """Gold articles of one PolNeAR split under ``root`` (the ``polnear`` folder)."""
+    text_dir = root / split / "text"
+    if not text_dir.is_dir():
+        raise FileNotFoundError(f"no PolNeAR split {split!r} under {root}")
+    anns = annotator_files(root, split)
     count = 0
     for text_path in sorted(text_dir.glob("*.txt")):
         if limit is not None and count >= limit:
@@ -101,19 +122,8 @@ def read_polnear(root: Path, split: str = "dev", limit: int | None = None) -> It
         if not files:
             continue
         text = text_path.read_text(encoding="utf-8")
-        article = GoldArticle(id=text_path.stem, text=text)
-        for content, source in parse_ann(files[0].read_text(encoding="utf-8")):
-            s_start = min(s for s, _ in source) if source else None
-            s_end = max(e for _, e in source) if source else None
-            for start, end in content:
-                if end > start:
-                    article.quotes.append(
-                        GoldQuote(
-                            start, end, s_start, s_end, text[s_start:s_end] if source else None
-                        )
-                    )
-        article.quotes.sort(key=lambda q: (q.start, q.end))
-        yield article
+        yield GoldArticle(id=text_path.stem, text=text,
+                          quotes=ann_quotes(text, files[0].read_text(encoding="utf-8")))
         count += 1
 
 
