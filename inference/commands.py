@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 #: ``--tagger`` default of ``quotes`` and ``evaluate-quotes``.
 DEFAULT_TAGGER = "none"
@@ -102,20 +103,12 @@ def run_quotes(args: argparse.Namespace) -> int:
 
 
 def run_evaluate_quotes(args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
-
     from newsstance.cli import CommandError
-    from newsstance.datapaths import data_dir
     from newsstance.inference.quote_eval import evaluate, format_table
 
     if args.limit is not None and args.limit < 1:
         raise CommandError("--limit must be a positive number")
-    try:
-        root = data_dir(args.data_dir)
-    except FileNotFoundError as exc:
-        raise CommandError(str(exc)) from None
-    assert root is not None
+    root = _data_root(args)
     names = ["polnear", "nqs"] if args.data == "both" else [args.data]
     extractor = load_extractor(args)
     results = []
@@ -125,27 +118,15 @@ def run_evaluate_quotes(args: argparse.Namespace) -> int:
                                     batch_size=args.batch_size, n_process=args.n_process))
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from None
-    print(format_table(results))
-    if args.output:
-        path = Path(args.output)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"results": results}, indent=2) + "\n", encoding="utf-8")
+    _print_and_write(format_table(results), results, args.output)
     return 0
 
 
 def run_quote_agreement(args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
-
     from newsstance.cli import CommandError
-    from newsstance.datapaths import data_dir
     from newsstance.inference.quote_agreement import agreement, format_table, multi_annotated
 
-    try:
-        root = data_dir(args.data_dir)
-    except FileNotFoundError as exc:
-        raise CommandError(str(exc)) from None
-    assert root is not None
+    root = _data_root(args)
     extract = None
     if not args.skip_extractor:
         extractor = load_extractor(args)
@@ -164,9 +145,29 @@ def run_quote_agreement(args: argparse.Namespace) -> int:
     if len(splits) > 1:
         splits["all"] = [a for articles in splits.values() for a in articles]
     results = {split: agreement(articles, extract) for split, articles in splits.items()}
-    print(format_table(results))
-    if args.output:
-        path = Path(args.output)
+    _print_and_write(format_table(results), results, args.output)
+    return 0
+
+
+def _data_root(args: argparse.Namespace) -> Path:
+    """The labelled data root of ``--data-dir`` (or the default), as a clear error if absent."""
+    from newsstance.cli import CommandError
+    from newsstance.datapaths import data_dir
+
+    try:
+        root = data_dir(args.data_dir)
+    except FileNotFoundError as exc:
+        raise CommandError(str(exc)) from None
+    assert root is not None
+    return root
+
+
+def _print_and_write(table: str, results: object, output: str | None) -> None:
+    """Print ``table``; write ``{"results": results}`` as JSON to ``output`` if given."""
+    import json
+
+    print(table)
+    if output:
+        path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"results": results}, indent=2) + "\n", encoding="utf-8")
-    return 0
