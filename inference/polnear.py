@@ -5,7 +5,8 @@ an E line may name a T defined later (two passes), offsets may be discontinuous 
 and an event may carry ``Content2``. Each content fragment becomes one gold quote: a discontinuous
 content is a statement interrupted by its attribution, which newsstance (like the nqs guidelines)
 reports as separate quotes with one speaker. Several ``.ann`` files for one article are several
-annotators; the first file in sorted order is used.
+annotators; the first file in sorted order is used (:mod:`~newsstance.inference.quote_agreement`
+reads them all).
 """
 
 from __future__ import annotations

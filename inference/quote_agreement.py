@@ -84,6 +84,10 @@ def agreement(articles: Sequence[AnnotatedArticle],
               ) -> dict[str, dict[str, Any]]:
     """Metrics of each comparison (see the module docstring) over ``articles``; ``extract``
     maps texts to their predicted quotes (``extractor`` is left out without it)."""
+    single = [a.id for a in articles if len(a.annotators) < 2]
+    if single:
+        raise ValueError(f"agreement needs two or more annotators an article; {single[0]} has "
+                         "fewer")
     counts = {name: Counts() for name in COMPARISONS if extract is not None or name != "extractor"}
     predicted = extract([a.text for a in articles]) if extract is not None else None
     for i, a in enumerate(articles):

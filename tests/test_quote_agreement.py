@@ -11,7 +11,12 @@ from newsstance.cli import main
 from newsstance.datapaths import data_dir
 from newsstance.inference.extraction import QuoteExtractor
 from newsstance.inference.polnear import GoldQuote, read_polnear
-from newsstance.inference.quote_agreement import agreement, majority, multi_annotated
+from newsstance.inference.quote_agreement import (
+    AnnotatedArticle,
+    agreement,
+    majority,
+    multi_annotated,
+)
 
 TEXT = ("Ann Lee said the plan would fail. Bob Ray argued that taxes must rise. "
         "Officials claimed the road is safe.")
@@ -96,6 +101,8 @@ def test_agreement_figures_by_hand(polnear: Path) -> None:
     assert result["extractor"]["overlap"]["f1"] == round(14 / 16, 4)
     assert result["pairs"]["articles"] == 1 and result["pairs"]["annotator_files"] == 3
     assert set(agreement([article])) == {"pairs", "majority"}
+    with pytest.raises(ValueError, match="two or more annotators"):
+        agreement([article, AnnotatedArticle("solo", TEXT, [first])])
 
 
 def test_intervals_resample_articles_not_annotator_pairs(polnear: Path) -> None:
