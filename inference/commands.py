@@ -127,13 +127,6 @@ def run_quote_agreement(args: argparse.Namespace) -> int:
     from newsstance.inference.quote_agreement import agreement, format_table, multi_annotated
 
     root = _data_root(args)
-    extract = None
-    if not args.skip_extractor:
-        extractor = load_extractor(args)
-
-        def extract(texts: list[str]) -> list[list]:
-            return list(extractor.extract_many(texts))
-
     splits = {}
     for split in args.splits or ["train", "dev"]:
         try:
@@ -144,6 +137,14 @@ def run_quote_agreement(args: argparse.Namespace) -> int:
             raise CommandError(f"PolNeAR {split}: no article has more than one annotator")
     if len(splits) > 1:
         splits["all"] = [a for articles in splits.values() for a in articles]
+    extract = None
+    if not args.skip_extractor:  # each article extracted once, for its split and for "all"
+        texts = list(dict.fromkeys(a.text for articles in splits.values() for a in articles))
+        found = dict(zip(texts, load_extractor(args).extract_many(texts), strict=True))
+
+        def extract(batch: list[str]) -> list[list]:
+            return [found[text] for text in batch]
+
     results = {split: agreement(articles, extract) for split, articles in splits.items()}
     _print_and_write(format_table(results), results, args.output)
     return 0

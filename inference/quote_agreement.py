@@ -92,7 +92,7 @@ def agreement(articles: Sequence[AnnotatedArticle],
     predicted = extract([a.text for a in articles]) if extract is not None else None
     for i, a in enumerate(articles):
         n = len(a.annotators)
-        others = [[q for j, q in enumerate(a.annotators) if j != k] for k in range(n)]
+        others = [[ann for j, ann in enumerate(a.annotators) if j != k] for k in range(n)]
         _add_article(counts["pairs"], a.text, [(a.annotators[j], a.annotators[k])
                                                for k in range(n) for j in range(n) if j != k])
         _add_article(counts["majority"], a.text,
