@@ -187,8 +187,6 @@ def iter_article_tasks(records: Iterable[Record], extractor: Any = None, analyze
                                                       context_chars))
 
 
-
-
 def _model_tasks(record: Record, result: Any, model_version: str,
                  context_chars: int) -> list[dict[str, Any]]:
     """Tasks of an analyzed article (an ``ArticleResult``), with the model's predictions."""
